@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class MembersConfig(AppConfig):
+    name = "dangjian.members"
+    label = "members"
+    verbose_name = "党员"
+
+    def ready(self):
+        from . import signals  # noqa: F401

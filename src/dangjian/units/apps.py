@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class UnitsConfig(AppConfig):
+    name = "dangjian.units"
+    label = "units"
+    verbose_name = "单位部门"
+
+    def ready(self):
+        from . import signals  # noqa: F401
