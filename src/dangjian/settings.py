@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dangjian.units",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.demo",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +134,9 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False
+# The issue asks for an account lock (username), not an address lock: a shared county intranet NAT must not
+# lock out every office at once.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -50,6 +50,7 @@ class Member(models.Model):
     org_path = models.CharField(max_length=255, editable=False)
     is_mobile = models.BooleanField("流动党员", default=False)
     deleted_at = models.DateTimeField("删除时间", null=True, blank=True, editable=False)
+    deleted_reason = models.CharField("删除原因", max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
