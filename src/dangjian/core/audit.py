@@ -51,3 +51,39 @@ def acting(user):
     from auditlog.context import set_actor
 
     return set_actor(user if getattr(user, "is_authenticated", False) else None, remote_addr=_remote_addr.get())
+
+
+def _current_actor():
+    from auditlog.context import auditlog_value
+
+    try:
+        return auditlog_value.get().get("actor")
+    except LookupError:
+        return None
+
+
+def log_bulk_created(objects, fields=(), additional_data=None) -> None:
+    """Write one auditlog 'create' entry per bulk-created row (bulk_create sends no signals)."""
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    if not objects:
+        return
+    actor = _current_actor()
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    content_type = ContentType.objects.get_for_model(objects[0].__class__)
+    addr = _remote_addr.get()
+
+    def value(obj, name):
+        v = getattr(obj, name)
+        return "None" if v is None else str(v)
+
+    entries = [
+        LogEntry(
+            content_type=content_type, object_pk=str(obj.pk), object_id=obj.pk, object_repr=str(obj)[:200],
+            action=LogEntry.Action.CREATE, changes={f: ["None", value(obj, f)] for f in fields},
+            actor=actor, remote_addr=addr, additional_data=additional_data,
+        )
+        for obj in objects
+    ]  # fmt: skip
+    LogEntry.objects.bulk_create(entries, batch_size=2000)

@@ -163,3 +163,10 @@ def xlsx_bytes(headers: Sequence[str], rows: Iterable[Sequence], **kwargs) -> by
 def iter_chunks(items: Sequence, size: int) -> Iterator[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def as_code(value) -> str:
+    """A code cell as text: numeric cells lose their '.0', inner spaces are removed."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return re.sub(r"[\s\u3000]", "", str(value or ""))

@@ -7,4 +7,4 @@ class OrgsConfig(AppConfig):
     verbose_name = "党组织"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import importers, signals  # noqa: F401

@@ -40,6 +40,8 @@ class PartyOrg(MP_Node):
 
     class Meta:
         verbose_name = verbose_name_plural = "党组织"
+        # LIKE 'prefix%' scope filters use this index on PostgreSQL (the unique index does not).
+        indexes = [models.Index(fields=["path"], name="org_path_like", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return self.name

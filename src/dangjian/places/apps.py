@@ -7,4 +7,4 @@ class PlacesConfig(AppConfig):
     verbose_name = "区划网格"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import importers, signals  # noqa: F401

@@ -32,6 +32,8 @@ class Region(MP_Node):
 
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
+        # LIKE 'prefix%' scope filters use this index on PostgreSQL (the unique index does not).
+        indexes = [models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return self.name

@@ -7,4 +7,4 @@ class UnitsConfig(AppConfig):
     verbose_name = "单位部门"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import importers, signals  # noqa: F401

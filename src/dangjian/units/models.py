@@ -51,6 +51,8 @@ class Department(MP_Node):
 
     class Meta:
         verbose_name = verbose_name_plural = "职能部门"
+        # LIKE 'prefix%' scope filters use this index on PostgreSQL (the unique index does not).
+        indexes = [models.Index(fields=["path"], name="department_path_like", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return self.name

@@ -1,0 +1,35 @@
+"""Domain-free writes: running a registered import, writing an export, both audited."""
+
+from .audit import acting, record_access
+from .excel import write_xlsx
+from .imports import IMPORTERS, ImportResult, run_import
+from .scope import user_scope
+
+
+class UnknownImport(ValueError):
+    pass
+
+
+def do_import(kind: str, source, *, actor=None, partial: bool = False, filename: str = "") -> ImportResult:
+    """Import a spreadsheet of `kind` for `actor` (None: the system, county-wide), all-or-nothing by default."""
+    if kind not in IMPORTERS:
+        raise UnknownImport(f"未知的导入类型“{kind}”，可选：{'、'.join(IMPORTERS)}")
+    if actor is not None and user_scope(actor, "import").empty:
+        raise PermissionError("您没有导入权限")
+    importer = IMPORTERS[kind](scope=user_scope(actor, "import") if actor is not None else None)
+    with acting(actor):
+        result = run_import(importer, source, partial=partial)
+    record_access(
+        "import", object_type=kind, object_repr=filename or kind, count=result.imported, user=actor,
+        detail={"total": result.total, "imported": result.imported, "rejected": result.rejected_rows, "partial": partial},
+    )  # fmt: skip
+    return result
+
+
+def do_export(target, *, actor, object_type: str, headers, rows, title: str, unmasked: bool = False) -> int:
+    """Write rows to an xlsx workbook and audit the export (who, what, how many, masked or not)."""
+    count = write_xlsx(target, headers, rows, sheet_name=title, title=title)
+    record_access(
+        "export", object_type=object_type, object_repr=title, count=count, user=actor, detail={"unmasked": unmasked}
+    )
+    return count
