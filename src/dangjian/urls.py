@@ -1,10 +1,23 @@
-from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from dangjian.accounts.views import LoginView
+from dangjian.core.import_views import import_urls
+
+from . import views
+
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("regions/", include("dangjian.places.urls")),
+    path("units/", include("dangjian.units.urls")),
+    path("imports/", include(import_urls())),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/v1/", include("dangjian.api_urls")),
 ]

@@ -4,9 +4,9 @@ from rest_framework import viewsets
 
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
-    """A read-only viewset whose queryset always passes `restrict(user, 'view')`."""
-
-    def get_queryset(self):
-        return self.queryset.model.objects.restrict(self.request.user, "view").select_related(*self.select)
+    """A read-only viewset whose queryset always passes `restrict(user, 'view')`: out of scope → 404."""
 
     select: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        return self.queryset.all().restrict(self.request.user, "view").select_related(*self.select)

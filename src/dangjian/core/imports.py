@@ -38,6 +38,7 @@ class ImportResult:
     total: int = 0
     imported: int = 0
     errors: list[RowError] = field(default_factory=list)
+    record: object = None  # the ImportRecord written by core.services.do_import
 
     @property
     def rejected_rows(self) -> int:
@@ -56,13 +57,18 @@ class ImportResult:
         }
 
     def error_report(self) -> bytes:
-        return xlsx_bytes(
-            ["行号", "列", "值", "原因"],
-            ([e.row or "", e.column, e.value, e.reason] for e in self.errors),
-            sheet_name="错误报告",
-            title=f"导入错误报告（共{self.total}行，拒绝{self.rejected_rows}行）",
-            widths=[8, 18, 28, 60],
-        )
+        return error_report(self.total, self.rejected_rows, [asdict(e) for e in self.errors])
+
+
+def error_report(total: int, rejected: int, errors: list[dict]) -> bytes:
+    """The downloadable error report: one line per error with row, column, value and reason."""
+    return xlsx_bytes(
+        ["行号", "列", "值", "原因"],
+        ([e["row"] or "", e["column"], e["value"], e["reason"]] for e in errors),
+        sheet_name="错误报告",
+        title=f"导入错误报告（共{total}行，拒绝{rejected}行）",
+        widths=[8, 18, 28, 60],
+    )
 
 
 class Importer(abc.ABC):

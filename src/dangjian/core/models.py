@@ -29,3 +29,25 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.username or '系统'} {self.get_action_display()} {self.object_repr}"
+
+
+class ImportRecord(models.Model):
+    """One spreadsheet import: what was read, written and rejected, with the per-row errors."""
+
+    kind = models.CharField("导入类型", max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
+                             on_delete=models.SET_NULL)
+    filename = models.CharField("文件名", max_length=255, blank=True)
+    partial = models.BooleanField("部分导入", default=False)
+    total = models.PositiveIntegerField("总行数", default=0)
+    imported = models.PositiveIntegerField("导入行数", default=0)
+    rejected = models.PositiveIntegerField("拒绝行数", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "导入记录"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.filename}"

@@ -3,6 +3,7 @@
 from .audit import acting, record_access
 from .excel import write_xlsx
 from .imports import IMPORTERS, ImportResult, run_import
+from .models import ImportRecord
 from .scope import user_scope
 
 
@@ -11,7 +12,10 @@ class UnknownImport(ValueError):
 
 
 def do_import(kind: str, source, *, actor=None, partial: bool = False, filename: str = "") -> ImportResult:
-    """Import a spreadsheet of `kind` for `actor` (None: the system, county-wide), all-or-nothing by default."""
+    """Import a spreadsheet of `kind` for `actor` (None: the system, county-wide), all-or-nothing by default.
+
+    The result keeps its ImportRecord (result.record) so a page can offer the error report later.
+    """
     if kind not in IMPORTERS:
         raise UnknownImport(f"未知的导入类型“{kind}”，可选：{'、'.join(IMPORTERS)}")
     if actor is not None and user_scope(actor, "import").empty:
@@ -19,9 +23,12 @@ def do_import(kind: str, source, *, actor=None, partial: bool = False, filename:
     importer = IMPORTERS[kind](scope=user_scope(actor, "import") if actor is not None else None)
     with acting(actor):
         result = run_import(importer, source, partial=partial)
-    record_access(
-        "import", object_type=kind, object_repr=filename or kind, count=result.imported, user=actor,
-        detail={"total": result.total, "imported": result.imported, "rejected": result.rejected_rows, "partial": partial},
+    summary = {"total": result.total, "imported": result.imported, "rejected": result.rejected_rows}
+    record_access("import", object_type=kind, object_repr=filename or kind, count=result.imported, user=actor,
+                  detail={**summary, "partial": partial})
+    result.record = ImportRecord.objects.create(
+        kind=kind, user=actor if getattr(actor, "is_authenticated", False) else None, filename=filename[:255],
+        partial=partial, errors=result.as_dict()["errors"], **summary,
     )  # fmt: skip
     return result
 

@@ -7,4 +7,8 @@ class MembersConfig(AppConfig):
     verbose_name = "党员"
 
     def ready(self):
+        from dangjian.core.menu import MenuItem, register_menu
+
         from . import importers, signals  # noqa: F401
+
+        register_menu("members", "党员管理", "bi-people", 30, [MenuItem("党员名册", "member-list", "view")])

@@ -1,7 +1,5 @@
 """Reads of the member ledger, always scoped."""
 
-import datetime as dt
-
 from django.db.models import Count
 
 from dangjian.core import crypto
@@ -36,18 +34,23 @@ def may_unmask_all(user, queryset) -> bool:
     return not queryset.exclude(pk__in=Member.objects.restrict(user, "unmask").values("pk")).exists()
 
 
-def count_by_org(org_paths_prefix: str | None = None) -> dict[int, int]:
-    qs = Member.objects.all()
-    if org_paths_prefix:
-        qs = qs.filter(org_path__startswith=org_paths_prefix)
-    return dict(qs.values_list("org_id").annotate(n=Count("id")).values_list("org_id", "n"))
+def member_counts(nodes) -> dict[str, int]:
+    """Members in the subtree of each PartyOrg node, keyed by path: one grouped query per path length."""
+    from os.path import commonprefix
 
+    from django.db.models.functions import Substr
 
-def age_band_bounds(band: str, today: dt.date | None = None) -> tuple[dt.date | None, dt.date | None]:
-    """'30-39' → birth dates (earliest, latest) for that age on `today`; '70+' → (None, latest)."""
-    today = today or dt.date.today()
-    low, _, high = band.partition("-")
-    low = int(low.rstrip("+"))
-    latest = dt.date(today.year - low, today.month, min(today.day, 28))
-    earliest = dt.date(today.year - int(high) - 1, today.month, min(today.day, 28)) if high else None
-    return earliest, latest
+    by_length: dict[int, list[str]] = {}
+    for node in nodes:
+        by_length.setdefault(len(node.path), []).append(node.path)
+    counts = dict.fromkeys((n.path for n in nodes), 0)
+    for length, paths in by_length.items():
+        rows = (
+            Member.objects.filter(org_path__startswith=commonprefix(paths))
+            .annotate(prefix=Substr("org_path", 1, length))
+            .filter(prefix__in=paths)
+            .values_list("prefix")
+            .annotate(n=Count("id"))
+        )
+        counts.update(dict(rows))
+    return counts

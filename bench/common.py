@@ -1,0 +1,140 @@
+"""Helpers shared by the benchmark scenarios: throw-away databases, measured worker processes, goal tables."""
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+PROJECT_ROOT = BENCH_DIR.parent
+
+
+class WorkerFailed(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def django_env(name: str):
+    """Environment for worker processes: bench settings and a fresh SQLite database in a temporary var dir.
+
+    DATABASE_URL is removed so a PostgreSQL server configured for the tests is never touched.
+    The directory is deleted afterwards unless BENCH_KEEP=1.
+    """
+    var_dir = Path(tempfile.mkdtemp(prefix=f"dangjian-bench-{name}-"))
+    env = os.environ.copy()
+    env.pop("DATABASE_URL", None)
+    env["DANGJIAN_VAR_DIR"] = str(var_dir)
+    env["DJANGO_SETTINGS_MODULE"] = "settings_bench"
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH_DIR), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        yield env
+    finally:
+        if os.environ.get("BENCH_KEEP") == "1":
+            print(f"  (kept {var_dir})")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def run_worker(module: str, args: list[str], env: dict, poll: float = 0.02) -> dict:
+    """Run `python -m module args…` and return the JSON object it prints last on stdout.
+
+    While it runs, its resident set size is sampled with psutil; the result gains `polled_peak_rss_mb`
+    and `process_seconds` (wall time of the whole process, start-up included).
+    """
+    import psutil
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=out, stderr=err, text=True)
+        peak = 0
+        try:
+            handle = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                with contextlib.suppress(psutil.Error):
+                    peak = max(peak, handle.memory_info().rss)
+                time.sleep(poll)
+        except psutil.NoSuchProcess:
+            pass
+        proc.wait()
+        elapsed = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise WorkerFailed(f"{module} {' '.join(args)} exited {proc.returncode}:\n{stderr[-4000:]}")
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if not lines:
+        raise WorkerFailed(f"{module} {' '.join(args)} printed no result:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    result = json.loads(lines[-1])
+    result["polled_peak_rss_mb"] = round(peak / 2**20, 1)
+    result["process_seconds"] = round(elapsed, 3)
+    return result
+
+
+def emit(result: dict) -> None:
+    """Worker side: print the result as the last line of stdout."""
+    sys.stdout.write("\n" + json.dumps(result, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def peak_rss_mb() -> float:
+    """Worker side: this process's peak resident set size so far (kernel high-water mark), in MiB."""
+    import resource
+
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(maxrss / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
+@dataclass
+class Goal:
+    name: str
+    value: float
+    target: float
+    unit: str
+    higher_is_better: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.target if self.higher_is_better else self.value < self.target
+
+    @property
+    def label(self) -> str:
+        return f"{'≥' if self.higher_is_better else '<'} {self.target:g} {self.unit}".rstrip()
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "met": self.met}
+
+
+def print_table(title: str, rows: list[tuple[str, str, Goal | None]]) -> None:
+    """rows: (measure, value as text, goal or None)."""
+    width = max(len(r[0]) for r in rows) + 2
+    vwidth = max(len(r[1]) for r in rows) + 2
+    print()
+    print(title)
+    print("-" * (width + vwidth + 30))
+    print(f"{'measure':<{width}}{'value':>{vwidth}}  {'goal':<16}status")
+    for measure, value, goal in rows:
+        if goal is None:
+            print(f"{measure:<{width}}{value:>{vwidth}}")
+        else:
+            print(f"{measure:<{width}}{value:>{vwidth}}  {goal.label:<16}{'met' if goal.met else 'MISSED'}")
+    print("-" * (width + vwidth + 30))
+
+
+def machine() -> dict:
+    return {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }

@@ -1,0 +1,714 @@
+"""The demo county 示范县: a synthetic county with the figures real counties report.
+
+`build_demo(seed)` writes the whole county in one transaction with bulk inserts: the place tree down to
+micro-grids, the party-organisation tree, about 12,000 members, the county departments and their township
+stations, units, buildings, households and one demo account per role. The same seed gives the same names,
+ID numbers and structure (dates are counted back from today, so they move with the calendar).
+
+Tree rows are bulk-created, so their treebeard materialised paths are computed here (`_Tree`).
+"""
+
+import datetime as dt
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from faker import Faker
+from faker.providers.person.zh_CN import Provider as ChinesePersonProvider
+
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.roles import ROLES
+from dangjian.accounts.services import do_create_user
+from dangjian.core.dictionaries import EDUCATIONS
+from dangjian.core.idnumber import make_id_number
+from dangjian.members.models import Member
+from dangjian.members.services import build_member
+from dangjian.orgs.models import PartyOrg
+from dangjian.places.models import Building, Household, Region
+from dangjian.units.models import Department, Unit
+
+from . import data
+
+DEMO_PASSWORD = "Demo@2026"
+"""The one password of every demo account (8+ characters, upper, lower, digit and symbol)."""
+
+TARGET_MEMBERS = 12_000
+
+# (username, role) of the demo accounts, in the order the command lists them.
+DEMO_USERNAMES = [
+    ("county_admin", "county_admin"),
+    ("township_admin", "township_admin"),
+    ("branch_secretary", "branch_secretary"),
+    ("grid_worker", "grid_worker"),
+    ("department_handler", "department_handler"),
+    ("member", "member"),
+    ("resident", "resident"),
+]
+
+# Relative number of members per kind of branch (scaled so the county has about TARGET_MEMBERS).
+BRANCH_SIZES = {
+    "village": (35, 70),
+    "village_sub": (15, 35),
+    "grid": (8, 25),
+    "community": (15, 35),
+    "organ": (8, 30),
+    "school": (10, 40),
+    "hospital": (15, 45),
+    "institution": (8, 25),
+    "state_enterprise": (8, 25),
+    "private": (3, 12),
+    "joint": (5, 15),
+    "gig": (5, 15),
+    "social": (3, 8),
+}
+
+# Age bands (from, to, weight) by member profile: villages are old, organs of working age, new sectors young.
+AGE_BANDS = {
+    "local": [(20, 30, 6), (30, 40, 10), (40, 50, 15), (50, 60, 22), (60, 70, 24), (70, 80, 16), (80, 90, 7)],
+    "staff": [(22, 30, 20), (30, 40, 30), (40, 50, 25), (50, 60, 20), (60, 80, 5)],
+    "young": [(20, 30, 30), (30, 40, 35), (40, 50, 25), (50, 60, 10)],
+}
+PROFILE_AGES = {
+    "village": "local", "community": "local", "organ": "staff", "school": "staff", "hospital": "staff",
+    "institution": "staff", "state_enterprise": "staff", "private": "young", "gig": "young", "social": "young",
+}  # fmt: skip
+MALE_SHARE = {"village": 0.76, "community": 0.6, "school": 0.45, "hospital": 0.4, "gig": 0.85}
+
+# Education (GB/T 4658 codes, weights) by kind of member.
+EDUCATION_MIX = {
+    "local_old": {"80": 30, "70": 42, "60": 20, "40": 5, "30": 3},
+    "local_young": {"70": 20, "60": 28, "40": 10, "50": 5, "30": 22, "20": 15},
+    "staff": {"10": 14, "20": 58, "30": 22, "40": 3, "60": 3},
+    "young": {"20": 25, "30": 35, "40": 10, "50": 8, "60": 17, "70": 5},
+}
+assert all(code in EDUCATIONS for mix in EDUCATION_MIX.values() for code in mix)
+
+PROBATIONARY_SHARE = 0.03
+MINORITY_SHARE = 0.05
+LOCAL_BIRTH_SHARE = 0.85
+
+CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 23 → 二十三 (1–99)."""
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return CHINESE_DIGITS[ones]
+    return (CHINESE_DIGITS[tens] if tens > 1 else "") + "十" + (CHINESE_DIGITS[ones] if ones else "")
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+# --- unified social credit codes (GB 32100-2015, with the GB 11714 organisation code inside) ----------
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+CREDIT_PREFIX = {
+    Unit.Kind.ORGAN: "11",
+    Unit.Kind.INSTITUTION: "12",
+    Unit.Kind.STATE_ENTERPRISE: "91",
+    Unit.Kind.PRIVATE_ENTERPRISE: "91",
+    Unit.Kind.SOCIAL_ORG: "51",
+}
+
+
+def make_credit_code(rng: random.Random, prefix: str, region6: str) -> str:
+    """A synthetic 18-character unified social credit code with valid check characters."""
+    body = "".join(rng.choice("0123456789") for _ in range(8))
+    org_check = 11 - sum(int(c) * w for c, w in zip(body, _ORG_CODE_WEIGHTS, strict=True)) % 11
+    org_code = body + {10: "X", 11: "0"}.get(org_check, str(org_check))
+    first17 = prefix + region6 + org_code
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return first17 + _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+# --- trees ----------------------------------------------------------------------------------------------
+class _Tree:
+    """Gives unsaved treebeard MP_Node rows their path, depth and numchild, so they can be bulk-created."""
+
+    def __init__(self, model):
+        self.model = model
+        self.nodes = []
+        last_root = model.objects.get_last_root_node()
+        self.roots = model._str2int(last_root.path[: model.steplen]) if last_root else 0
+
+    def add(self, parent, **fields):
+        if parent is None:
+            self.roots += 1
+            path = self.model._get_path(None, 1, self.roots)
+        else:
+            parent.numchild += 1
+            path = self.model._get_path(parent.path, parent.depth + 1, parent.numchild)
+        node = self.model(path=path, depth=len(path) // self.model.steplen, numchild=0, **fields)
+        self.nodes.append(node)
+        return node
+
+    def save(self):
+        self.model.objects.bulk_create(self.nodes, batch_size=1000)
+
+
+# --- people ---------------------------------------------------------------------------------------------
+class _People:
+    """Names, ID numbers and phone numbers, reproducible for a seed."""
+
+    def __init__(self, seed: int, rng: random.Random, today: dt.date):
+        self.rng = rng
+        self.today = today
+        self.fake = Faker("zh_CN")
+        self.fake.seed_instance(seed)
+        self.male_chars = sorted({c for name in ChinesePersonProvider.first_names_male for c in name})
+        self.female_chars = sorted({c for name in ChinesePersonProvider.first_names_female for c in name})
+        self.used_ids: set[str] = set()
+
+    def name(self, male: bool) -> str:
+        surname = self.fake.last_name()
+        if self.rng.random() < 0.5:
+            given = self.fake.first_name_male() if male else self.fake.first_name_female()
+        else:
+            chars = self.male_chars if male else self.female_chars
+            given = "".join(self.rng.sample(chars, 2 if self.rng.random() < 0.8 else 1))
+        return surname + given
+
+    def birth_date(self, age: int) -> dt.date:
+        latest = add_years(self.today, -age)
+        return latest - dt.timedelta(days=self.rng.randint(0, 364))
+
+    def id_number(self, birth: dt.date, male: bool) -> str:
+        region = data.COUNTY_CODE if self.rng.random() < LOCAL_BIRTH_SHARE else self.rng.choice(data.OTHER_BIRTH_REGIONS)
+        while True:
+            sequence = self.rng.randrange(1000)
+            if sequence % 2 != int(male):  # the 17th digit is odd for men, even for women
+                sequence ^= 1
+            value = make_id_number(region, birth, sequence)
+            if value[:17] not in self.used_ids:
+                self.used_ids.add(value[:17])
+                return value
+
+    def phone(self) -> str:
+        return self.rng.choice(data.PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
+
+
+@dataclass
+class _Branch:
+    """A party organisation that members belong to directly."""
+
+    org: PartyOrg
+    profile: str  # what kind of members it has (village, organ, school, private, ...)
+    weight: float  # relative number of members
+    secretary: Member | None = None
+
+
+class _Builder:
+    def __init__(self, seed: int, today: dt.date):
+        self.rng = random.Random(seed)
+        self.today = today
+        self.people = _People(seed, self.rng, today)
+        self.regions = _Tree(Region)
+        self.orgs = _Tree(PartyOrg)
+        self.departments = _Tree(Department)
+        self.units: list[Unit] = []
+        self.branches: list[_Branch] = []
+        self.org_count = PartyOrg.objects.count()
+        self.unit_count = Unit.objects.count()
+        self.department_count = Department.objects.count()
+        self.unit_names: set[str] = set()
+        # Filled while building and used for the demo accounts.
+        self.townships: list[Region] = []
+        self.villages: dict[int, list[Region]] = {}  # township index → villages and communities
+        self.grids: dict[str, list[Region]] = {}  # village/community division code → its grids
+        self.village_orgs: dict[str, PartyOrg] = {}  # village division code → its organisation
+        self.department_by_name: dict[str, Department] = {}
+
+    # --- helpers ---------------------------------------------------------------------------------------
+    def day_between(self, start: dt.date, end: dt.date) -> dt.date:
+        return start + dt.timedelta(days=self.rng.randint(0, max((end - start).days, 0)))
+
+    def founded(self, first_year: int, last_year: int) -> dt.date:
+        return self.day_between(dt.date(first_year, 1, 1), min(dt.date(last_year, 12, 31), self.today))
+
+    def region(self, parent, code: str, name: str, level: str, grid_kind: str = "", population=None) -> Region:
+        return self.regions.add(
+            parent, division_code=code, name=name, level=level, grid_kind=grid_kind, population=population
+        )
+
+    def org(self, parent, name: str, kind: str, region=None, unit=None, founded=(1950, 2000)) -> PartyOrg:
+        self.org_count += 1
+        return self.orgs.add(
+            parent,
+            code=f"D{data.COUNTY_CODE}{self.org_count:04d}",
+            name=name,
+            kind=kind,
+            region=region,
+            unit=unit,
+            founded_on=self.founded(*founded),
+        )
+
+    def branch(self, parent, name: str, profile: str, size: str, kind=PartyOrg.Kind.BRANCH, **fields) -> PartyOrg:
+        org = self.org(parent, name, kind, **fields)
+        low, high = BRANCH_SIZES[size]
+        self.branches.append(_Branch(org, profile, self.rng.uniform(low, high)))
+        return org
+
+    def unit(self, name: str, kind: str, region: Region) -> Unit:
+        self.unit_count += 1
+        unit = Unit(
+            code=f"DW{data.COUNTY_CODE}{self.unit_count:04d}",
+            name=name,
+            kind=kind,
+            region=region,
+            credit_code=make_credit_code(self.rng, CREDIT_PREFIX[kind], data.COUNTY_CODE),
+        )
+        self.units.append(unit)
+        self.unit_names.add(name)
+        return unit
+
+    def company_name(self) -> str:
+        while True:
+            name = self.people.fake.company()
+            if name not in self.unit_names:
+                return name
+
+    def department(self, parent, name: str, kind: str, region: Region) -> Department:
+        self.department_count += 1
+        dept = self.departments.add(
+            parent, code=f"BM{data.COUNTY_CODE}{self.department_count:03d}", name=name, kind=kind, region=region
+        )
+        self.department_by_name[name] = dept
+        return dept
+
+    # --- places ----------------------------------------------------------------------------------------
+    def build_places(self) -> Region:
+        county = self.region(None, data.COUNTY_CODE, data.COUNTY_NAME, Region.Level.COUNTY)
+        dedicated = {(index, where): suffix for suffix, index, where in data.DEDICATED_GRIDS}
+        community_names = iter(data.COMMUNITIES)
+        community_grids = iter(zip(data.COMMUNITY_GRIDS, data.GRID_BRANCHES, strict=True))
+        village_names: set[str] = set()
+        street_no, town_no, xiang_no = 0, 99, 199
+        for index, (name, level, communities, villages) in enumerate(data.TOWNSHIPS):
+            # 001–099 streets, 100–199 towns (镇), 200–399 townships (乡), as in the statistical division codes.
+            if level == Region.Level.STREET:
+                street_no += 1
+                number = street_no
+            elif name.endswith("镇"):
+                town_no += 1
+                number = town_no
+            else:
+                xiang_no += 1
+                number = xiang_no
+            township = self.region(county, f"{data.COUNTY_CODE}{number:03d}", name, level)
+            self.townships.append(township)
+            self.villages[index] = []
+            for n in range(1, communities + 1):
+                grids, branches = next(community_grids)
+                community = self.region(
+                    township, f"{township.division_code}{n:03d}", next(community_names), Region.Level.COMMUNITY,
+                    population=self.rng.randint(6000, 15000),
+                )
+                community.grid_branches = branches
+                self.villages[index].append(community)
+                self.build_grids(community, grids, Region.GridKind.COMPREHENSIVE, dedicated.get((index, "community")))
+                dedicated.pop((index, "community"), None)
+            for n in range(1, villages + 1):
+                while True:
+                    village_name = self.rng.choice(data.VILLAGE_FIRST) + self.rng.choice(data.VILLAGE_SECOND) + "村"
+                    if village_name not in village_names:
+                        village_names.add(village_name)
+                        break
+                village = self.region(
+                    township, f"{township.division_code}{199 + n:03d}", village_name, Region.Level.VILLAGE,
+                    population=self.rng.randint(800, 4000),
+                )
+                self.villages[index].append(village)
+                count = self.rng.choices([1, 2, 3], weights=[3, 5, 2])[0]
+                self.build_grids(village, count, Region.GridKind.STANDARD, dedicated.pop((index, "village"), None))
+            township.population = sum(v.population for v in self.villages[index])
+        county.population = sum(t.population for t in self.townships)
+        self.regions.save()
+        return county
+
+    def build_grids(self, parent: Region, count: int, kind: str, dedicated_suffix: str | None) -> None:
+        grids = []
+        for n in range(1, count + 1):
+            grid = self.region(
+                parent, f"{parent.division_code}{n:03d}", f"{parent.name}第{chinese_number(n)}网格", Region.Level.GRID,
+                grid_kind=kind, population=parent.population // count,
+            )
+            grids.append(grid)
+            if kind == Region.GridKind.COMPREHENSIVE:
+                micro_count = self.rng.randint(2, 4)
+                for m in range(1, micro_count + 1):
+                    self.region(
+                        grid, f"{grid.division_code}{m:03d}", f"{grid.name}{m}号微网格", Region.Level.GRID,
+                        grid_kind=Region.GridKind.MICRO, population=grid.population // micro_count,
+                    )
+        if dedicated_suffix:
+            self.region(
+                parent, f"{parent.division_code}{count + 1:03d}", f"{parent.name}{dedicated_suffix}",
+                Region.Level.GRID, grid_kind=Region.GridKind.DEDICATED, population=self.rng.randint(200, 1500),
+            )
+        self.grids[parent.division_code] = grids
+
+    # --- departments -----------------------------------------------------------------------------------
+    def build_departments(self, county: Region) -> None:
+        for name in data.COUNTY_DEPARTMENTS:
+            self.department(None, name, Department.Kind.COUNTY, county)
+        for name in data.UTILITIES:
+            self.department(None, name, Department.Kind.UTILITY, county)
+        for township in self.townships:
+            short = township.name.removesuffix("街道") if township.level == Region.Level.STREET else township.name
+            for suffix, parent_name in data.STATIONS:
+                parent = self.department_by_name[parent_name]
+                self.department(parent, f"{short}{suffix}", Department.Kind.STATION, township)
+        self.departments.save()
+
+    # --- party organisations and units -----------------------------------------------------------------
+    def build_orgs(self, county: Region) -> None:
+        root = self.org(None, f"中共{data.COUNTY_NAME}委员会", PartyOrg.Kind.COMMITTEE, county, founded=(1949, 1949))
+        self.build_county_organs(root, county)
+        self.build_new_sectors(root, county)
+        for index, township in enumerate(self.townships):
+            self.build_township(root, index, township)
+
+    def build_county_organs(self, root: PartyOrg, county: Region) -> None:
+        organs = self.org(root, "县直机关工委", PartyOrg.Kind.WORKING_COMMITTEE, county, founded=(1952, 1960))
+        for name in data.COUNTY_DEPARTMENTS:
+            kind = Unit.Kind.INSTITUTION if name.endswith("中心") else Unit.Kind.ORGAN
+            own_unit = self.unit(name, kind, county)
+            if name not in data.SYSTEM_COMMITTEES:
+                self.branch(organs, f"{name}党支部", "organ", "organ", region=county, unit=own_unit)
+                continue
+            committee = self.org(root, f"{name}党委", PartyOrg.Kind.COMMITTEE, county, own_unit, founded=(1955, 1985))
+            for branch_name, unit_name, profile in data.SYSTEM_COMMITTEES[name]:
+                places = [t for t in self.townships if t.level != Region.Level.STREET] if "{township}" in branch_name else [county]
+                for place in places:
+                    if unit_name is None:
+                        unit = own_unit
+                    else:
+                        full_unit_name = unit_name.format(township=place.name)
+                        unit = next((u for u in self.units if u.name == full_unit_name), None)
+                        unit = unit or self.unit(full_unit_name, Unit.Kind.INSTITUTION, place)
+                    self.branch(
+                        committee, branch_name.format(township=place.name), profile, profile, region=place, unit=unit
+                    )
+        for name in data.OTHER_ORGANS:
+            unit = self.unit(name, Unit.Kind.ORGAN, county)
+            self.branch(organs, f"{name}党支部", "organ", "organ", region=county, unit=unit)
+        state = self.org(root, "县国资委党委", PartyOrg.Kind.COMMITTEE, county, founded=(1998, 2008))
+        for name in data.STATE_ENTERPRISES:
+            unit = self.unit(name, Unit.Kind.STATE_ENTERPRISE, county)
+            self.branch(state, f"{name}党支部", "state_enterprise", "state_enterprise", region=county, unit=unit,
+                        founded=(1995, 2020))
+
+    def build_new_sectors(self, root: PartyOrg, county: Region) -> None:
+        """Non-public enterprises and social organisations at county level (两新组织), and the delivery trade."""
+        committee = self.org(root, "县委两新工委", PartyOrg.Kind.WORKING_COMMITTEE, county, founded=(2010, 2014))
+        seat = self.townships[:2]  # the county seat: the two streets
+        for _ in range(8):
+            place = self.rng.choice(self.villages[self.rng.randrange(len(seat))])
+            unit = self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, place)
+            self.branch(committee, f"{unit.name}党支部", "private", "private", region=place, unit=unit,
+                        founded=(2005, 2024))
+        for name in data.SOCIAL_ORGS:
+            unit = self.unit(name, Unit.Kind.SOCIAL_ORG, county)
+            self.branch(committee, f"{name}党支部", "social", "social", region=county, unit=unit, founded=(2012, 2024))
+        trade = self.org(committee, "县快递物流行业党委", PartyOrg.Kind.INDUSTRY_COMMITTEE, county, founded=(2019, 2021))
+        for index, name in enumerate(data.INDUSTRY_BRANCHES):
+            place = seat[index] if index < len(seat) else county
+            self.branch(trade, name, "gig", "gig", kind=PartyOrg.Kind.JOINT_BRANCH, region=place, founded=(2019, 2024))
+
+    def build_township(self, root: PartyOrg, index: int, township: Region) -> None:
+        is_street = township.level == Region.Level.STREET
+        if is_street:
+            org = self.org(root, f"{township.name}党工委", PartyOrg.Kind.WORKING_COMMITTEE, township, founded=(1955, 2015))
+            office, service = f"{township.name}办事处", f"{township.name}综合服务中心"
+        else:
+            org = self.org(root, f"{township.name}党委", PartyOrg.Kind.COMMITTEE, township, founded=(1950, 1985))
+            office, service = f"{township.name}人民政府", f"{township.name}农业综合服务中心"
+        unit = self.unit(office, Unit.Kind.ORGAN, township)
+        self.branch(org, f"{township.name}机关党支部", "organ", "organ", region=township, unit=unit)
+        unit = self.unit(service, Unit.Kind.INSTITUTION, township)
+        self.branch(org, f"{service}党支部", "institution", "institution", region=township, unit=unit)
+        for place in self.villages[index]:
+            if place.level == Region.Level.COMMUNITY:
+                self.build_community(org, place)
+            else:
+                self.build_village(org, place)
+        for _ in range(self.rng.randint(1, 4)):
+            place = self.rng.choice(self.villages[index])
+            unit = self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, place)
+            self.branch(org, f"{unit.name}党支部", "private", "private", region=place, unit=unit, founded=(2003, 2024))
+        if not is_street:
+            self.branch(org, f"{township.name}非公企业联合党支部", "private", "joint", kind=PartyOrg.Kind.JOINT_BRANCH,
+                        region=township, founded=(2010, 2022))
+        # Enterprises without a party organisation of their own (covered by the joint branch).
+        for _ in range(self.rng.randint(2, 6)):
+            self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, self.rng.choice(self.villages[index]))
+
+    def build_village(self, township_org: PartyOrg, village: Region) -> None:
+        if self.rng.random() < 0.4:
+            org = self.org(township_org, f"{village.name}党总支", PartyOrg.Kind.GENERAL_BRANCH, village)
+            for n in range(1, self.rng.choice([2, 3, 3, 4]) + 1):
+                self.branch(org, f"{village.name}第{chinese_number(n)}党支部", "village", "village_sub", region=village,
+                            founded=(1980, 2015))
+        else:
+            org = self.branch(township_org, f"{village.name}党支部", "village", "village", region=village)
+        self.village_orgs[village.division_code] = org
+
+    def build_community(self, township_org: PartyOrg, community: Region) -> None:
+        if community.name in data.COMMUNITY_COMMITTEES:
+            org = self.org(township_org, f"{community.name}党委", PartyOrg.Kind.COMMITTEE, community, founded=(2000, 2015))
+        else:
+            org = self.org(township_org, f"{community.name}党总支", PartyOrg.Kind.GENERAL_BRANCH, community,
+                           founded=(1985, 2010))
+        self.village_orgs[community.division_code] = org
+        grids = self.grids[community.division_code]
+        grid_branches = []
+        for grid in grids[: community.grid_branches]:
+            grid_branches.append(self.branch(org, f"{grid.name}党支部", "community", "grid", region=grid,
+                                             founded=(2016, 2023)))
+        # Grids without a branch of their own get a party group in the branch of a neighbouring grid.
+        for n, grid in enumerate(grids[community.grid_branches :]):
+            self.org(grid_branches[-1 - n], f"{grid.name}党小组", PartyOrg.Kind.GROUP, grid, founded=(2018, 2024))
+        self.branch(org, f"{community.name}离退休党员党支部", "community", "community", region=community,
+                    founded=(1995, 2015))
+
+    def build_extra_groups(self, count: int) -> None:
+        """Party groups in the biggest grid branches, one per micro-grid, up to `count`."""
+        grid_branches = [b for b in self.branches if b.org.region and b.org.region.level == Region.Level.GRID]
+        grid_branches.sort(key=lambda b: -b.weight)
+        micro_grids = {node.path: node for node in self.regions.nodes if node.grid_kind == Region.GridKind.MICRO}
+        for branch in grid_branches[:count]:
+            grid = branch.org.region
+            micro = next(node for path, node in micro_grids.items() if path.startswith(grid.path))
+            self.org(branch.org, f"{micro.name}党小组", PartyOrg.Kind.GROUP, micro, founded=(2018, 2024))
+
+    # --- members ---------------------------------------------------------------------------------------
+    def build_members(self) -> None:
+        scale = TARGET_MEMBERS / sum(b.weight for b in self.branches)
+        batch: list[Member] = []
+        for branch in self.branches:
+            size = max(3, round(branch.weight * scale))
+            first = len(batch)
+            for n in range(size):
+                batch.append(self.member(branch, is_secretary=n == 0))
+            branch.secretary = batch[first]
+        Member.objects.bulk_create(batch, batch_size=2000)
+        orgs = []
+        for branch in self.branches:
+            branch.org.secretary = branch.secretary
+            orgs.append(branch.org)
+        PartyOrg.objects.bulk_update(orgs, ["secretary"], batch_size=1000)
+
+    def member(self, branch: _Branch, is_secretary: bool) -> Member:
+        rng, profile = self.rng, branch.profile
+        probationary = not is_secretary and rng.random() < PROBATIONARY_SHARE
+        if is_secretary:
+            age = rng.randint(35, 58)
+        elif probationary:
+            age = rng.randint(20, 38)
+        else:
+            low, high, _ = rng.choices(AGE_BANDS[PROFILE_AGES[profile]], weights=[b[2] for b in AGE_BANDS[PROFILE_AGES[profile]]])[0]
+            age = rng.randint(low, high)
+        male = rng.random() < (0.8 if is_secretary else MALE_SHARE.get(profile, 0.7))
+        birth = self.people.birth_date(age)
+        adult = add_years(birth, 18)
+        if probationary:
+            joined = max(adult, self.today - dt.timedelta(days=rng.randint(20, 350)))
+            full = None
+        else:
+            latest = self.today - dt.timedelta(days=400)
+            joined = adult + dt.timedelta(days=int((latest - adult).days * rng.betavariate(1.3, 3.5)))
+            full = joined + dt.timedelta(days=365 + rng.randint(0, 20))
+        jobs = data.JOBS[profile]
+        if is_secretary:
+            job = jobs[0]
+        elif profile in ("village", "community", "organ") and age >= 65:
+            job = "离退休人员" if profile != "village" else "农民"
+        else:
+            job = rng.choice(jobs[1:])
+        mobile = not is_secretary and (
+            (profile == "village" and age < 50 and rng.random() < 0.1) or (profile in ("private", "gig") and rng.random() < 0.04)
+        )
+        if mobile and profile == "village":
+            job = "外出务工人员"
+        return build_member(
+            name=self.people.name(male),
+            id_number=self.people.id_number(birth, male),
+            org=branch.org,
+            phone=self.people.phone() if is_secretary or rng.random() < 0.95 else None,
+            ethnicity=rng.choice(data.MINORITIES) if rng.random() < MINORITY_SHARE else "01",
+            education=self.education(profile, age, is_secretary),
+            status=Member.Status.PROBATIONARY if probationary else Member.Status.FULL,
+            joined_on=joined,
+            full_on=full,
+            job=job,
+            is_mobile=mobile,
+        )
+
+    def education(self, profile: str, age: int, is_secretary: bool) -> str:
+        group = PROFILE_AGES[profile]
+        if group == "local":
+            group = "local_old" if age >= 60 and not is_secretary else "local_young"
+        mix = EDUCATION_MIX[group]
+        return self.rng.choices(list(mix), weights=list(mix.values()))[0]
+
+    # --- households ------------------------------------------------------------------------------------
+    def build_households(self) -> None:
+        buildings: list[Building] = []
+        households: list[Household] = []
+        for places in self.villages.values():
+            for place in places:
+                for number, grid in enumerate(self.grids[place.division_code], start=1):
+                    if place.level == Region.Level.COMMUNITY:
+                        estate = self.rng.choice(data.ESTATES)
+                        for b in range(1, self.rng.randint(3, 5) + 1):
+                            building = Building(grid=grid, region_path=grid.path, estate=estate, name=f"{b}栋",
+                                                address=f"{place.name}{estate}{b}栋")
+                            buildings.append(building)
+                            for _ in range(self.rng.randint(3, 6)):
+                                room = f"{self.rng.randint(1, 3)}单元{self.rng.randint(1, 18)}0{self.rng.randint(1, 4)}室"
+                                households.append(self.household(grid, f"{estate}{b}栋{room}", building))
+                    else:
+                        for h in range(1, self.rng.randint(8, 16) + 1):
+                            households.append(self.household(grid, f"{place.name}{number}组{h * 2 - 1}号"))
+        Building.objects.bulk_create(buildings, batch_size=1000)
+        Household.objects.bulk_create(households, batch_size=2000)
+
+    def household(self, grid: Region, address: str, building: Building | None = None) -> Household:
+        return Household(
+            grid=grid,
+            region_path=grid.path,
+            building=building,
+            head_name=self.people.name(self.rng.random() < 0.8),
+            address=address,
+            size=self.rng.choices([1, 2, 3, 4, 5, 6], weights=[8, 25, 25, 22, 13, 7])[0],
+        )
+
+    # --- demo accounts ---------------------------------------------------------------------------------
+    def build_accounts(self, county: Region) -> None:
+        township_index = next(i for i, t in enumerate(self.townships) if t.level == Region.Level.TOWNSHIP)
+        township = self.townships[township_index]
+        villages = [v for v in self.villages[township_index] if v.level == Region.Level.VILLAGE]
+        village = next((v for v in villages if self.village_orgs[v.division_code].kind == PartyOrg.Kind.BRANCH), villages[0])
+        village_org = self.village_orgs[village.division_code]
+        branch = next(b for b in self.branches if b.org is village_org or b.org.path.startswith(village_org.path))
+        member = Member.objects.filter(org=branch.org).exclude(pk=branch.secretary.pk).order_by("id").first()
+        scopes = {
+            "county_admin": county.division_code,
+            "township_admin": township.division_code,
+            "branch_secretary": branch.org.code,
+            "grid_worker": self.grids[village.division_code][0].division_code,
+            "department_handler": self.department_by_name["县住房和城乡建设局"].code,
+            "member": None,
+            "resident": village.division_code,
+        }
+        for username, role in DEMO_USERNAMES:
+            if role == "member":
+                display_name, linked = member.name, member
+            elif role == "branch_secretary":
+                display_name, linked = branch.secretary.name, None
+            else:
+                display_name, linked = self.people.name(self.rng.random() < 0.6), None
+            do_create_user(actor=None, username=username, password=DEMO_PASSWORD, role=role,
+                           scope_code=scopes[role], display_name=display_name, member=linked)
+
+
+def ledger_is_empty() -> bool:
+    """The demo only goes into a database without places, party organisations or members."""
+    return not (Region.objects.exists() or PartyOrg.objects.exists() or Member.all_objects.exists())
+
+
+@transaction.atomic
+def reset_ledger() -> None:
+    """Delete every ledger row: members, organisations, departments, units, households, buildings, places,
+    users other than superusers (with their role assignments) and the change log."""
+    from auditlog.context import disable_auditlog
+    from auditlog.models import LogEntry
+
+    with disable_auditlog():
+        User.objects.filter(is_superuser=False).delete()
+        Member.all_objects.all().delete()
+        PartyOrg.objects.all().delete()
+        Household.objects.all().delete()
+        Building.objects.all().delete()
+        Unit.objects.all().delete()
+        Department.objects.all().delete()
+        Region.objects.all().delete()
+        LogEntry.objects.all().delete()
+
+
+@transaction.atomic
+def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
+    """Build 示范县 into an empty ledger; returns the counts of what was created."""
+    builder = _Builder(seed, today or timezone.localdate())
+    county = builder.build_places()
+    builder.build_departments(county)
+    builder.build_orgs(county)
+    groups = sum(1 for node in builder.orgs.nodes if node.kind == PartyOrg.Kind.GROUP)
+    builder.build_extra_groups(18 - groups)
+    Unit.objects.bulk_create(builder.units, batch_size=1000)
+    builder.orgs.save()
+    builder.build_members()
+    builder.build_households()
+    builder.build_accounts(county)
+    return demo_counts(county)
+
+
+def demo_counts(county: Region) -> dict:
+    """What the county holds, by kind (read back from the database)."""
+    regions = Region.objects.filter(path__startswith=county.path)
+    levels = Counter(regions.values_list("level", flat=True))
+    grid_kinds = Counter(regions.filter(level=Region.Level.GRID).values_list("grid_kind", flat=True))
+    orgs = PartyOrg.objects.filter(region__path__startswith=county.path)
+    org_kinds = Counter(orgs.values_list("kind", flat=True))
+    departments = Counter(Department.objects.filter(region__path__startswith=county.path).values_list("kind", flat=True))
+    members = Member.objects.filter(org__region__path__startswith=county.path)
+    return {
+        "townships": levels[Region.Level.TOWNSHIP] + levels[Region.Level.STREET],
+        "streets": levels[Region.Level.STREET],
+        "villages": levels[Region.Level.VILLAGE],
+        "communities": levels[Region.Level.COMMUNITY],
+        "community_grids": grid_kinds[Region.GridKind.COMPREHENSIVE],
+        "village_grids": grid_kinds[Region.GridKind.STANDARD],
+        "dedicated_grids": grid_kinds[Region.GridKind.DEDICATED],
+        "micro_grids": grid_kinds[Region.GridKind.MICRO],
+        "orgs": sum(org_kinds.values()),
+        "org_kinds": dict(org_kinds),
+        "grid_branches": orgs.filter(kind=PartyOrg.Kind.BRANCH, region__level=Region.Level.GRID).count(),
+        "party_groups": org_kinds[PartyOrg.Kind.GROUP],
+        "members": members.count(),
+        "probationary": members.filter(status=Member.Status.PROBATIONARY).count(),
+        "mobile_members": members.filter(is_mobile=True).count(),
+        "county_departments": departments[Department.Kind.COUNTY],
+        "stations": departments[Department.Kind.STATION],
+        "utilities": departments[Department.Kind.UTILITY],
+        "units": Unit.objects.filter(region__path__startswith=county.path).count(),
+        "buildings": Building.objects.filter(region_path__startswith=county.path).count(),
+        "households": Household.objects.filter(region_path__startswith=county.path).count(),
+        "accounts": RoleAssignment.objects.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]).count(),
+    }
+
+
+def demo_accounts() -> list[dict]:
+    """The demo accounts with their role label and the name of the node they are assigned to."""
+    rows = []
+    assignments = RoleAssignment.objects.select_related("user", "region", "org", "department")
+    for assignment in assignments.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]):
+        node = assignment.region or assignment.org or assignment.department
+        rows.append({
+            "username": assignment.user.username,
+            "role": assignment.role,
+            "role_label": ROLES[assignment.role].label,
+            "scope": str(node) if node else f"本人档案（{assignment.user.display_name}）",
+            "password": DEMO_PASSWORD,
+        })
+    order = [u for u, _ in DEMO_USERNAMES]
+    return sorted(rows, key=lambda row: order.index(row["username"]))

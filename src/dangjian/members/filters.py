@@ -1,0 +1,87 @@
+"""The member filter set: the same filters serve the list page, its export and the API."""
+
+import datetime as dt
+
+import django_filters as filters
+from django import forms
+from django.db.models import Q
+
+from dangjian.core import crypto
+from dangjian.core.dictionaries import EDUCATION_CHOICES, ETHNICITY_CHOICES
+from dangjian.core.idnumber import IdNumberError, parse_id_number
+from dangjian.orgs.models import PartyOrg
+
+from .models import Member
+
+# Age bands of the party statistics tables (党内统计).
+AGE_BANDS = [("18-30", "30岁及以下"), ("31-35", "31至35岁"), ("36-40", "36至40岁"), ("41-45", "41至45岁"),
+             ("46-50", "46至50岁"), ("51-55", "51至55岁"), ("56-60", "56至60岁"), ("61-70", "61至70岁"),
+             ("71+", "71岁及以上")]  # fmt: skip
+
+
+def birth_range(band: str, today: dt.date) -> tuple[dt.date | None, dt.date]:
+    """Birth dates (exclusive lower, inclusive upper) of people whose age on `today` lies in `band`."""
+    low, _, high = band.partition("-")
+    low = int(low.rstrip("+"))
+    latest = _years_before(today, low)
+    earliest = _years_before(today, int(high) + 1) if high else None
+    return earliest, latest
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class Select(forms.Select):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, attrs={"class": "form-select form-select-sm"}, **kwargs)
+
+
+class MemberFilterSet(filters.FilterSet):
+    q = filters.CharFilter(label="姓名/拼音首字母/身份证号", method="search",
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "张三、zs 或身份证号"}))
+    org = filters.CharFilter(label="党组织代码（含下级）", method="in_org",
+                             widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    status = filters.ChoiceFilter(label="人员类别", choices=Member.Status.choices, widget=Select, empty_label="全部")
+    gender = filters.ChoiceFilter(label="性别", choices=Member.Gender.choices, widget=Select, empty_label="全部")
+    age_band = filters.ChoiceFilter(label="年龄段", choices=AGE_BANDS, method="in_age_band", widget=Select, empty_label="全部")
+    ethnicity = filters.ChoiceFilter(label="民族", choices=ETHNICITY_CHOICES, widget=Select, empty_label="全部")
+    education = filters.ChoiceFilter(label="学历", choices=EDUCATION_CHOICES, widget=Select, empty_label="全部")
+    join_year = filters.NumberFilter(label="入党年份", method="joined_in",
+                                     widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 1921}))
+    is_mobile = filters.BooleanFilter(label="流动党员", widget=forms.Select(
+        attrs={"class": "form-select form-select-sm"}, choices=[("", "全部"), ("true", "是"), ("false", "否")]))
+
+    class Meta:
+        model = Member
+        fields = ["q", "org", "status", "gender", "age_band", "ethnicity", "education", "join_year", "is_mobile"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        try:
+            parsed = parse_id_number(value)
+        except IdNumberError:
+            pass
+        else:
+            return queryset.filter(id_number_index=crypto.blind_index(parsed.value))
+        if value.isascii() and value.isalpha():
+            return queryset.filter(Q(name_initials__startswith=value.lower()) | Q(name__icontains=value))
+        return queryset.filter(name__contains=value)
+
+    def in_org(self, queryset, name, value):
+        org = PartyOrg.objects.filter(code=value.strip()).first()
+        return queryset.filter(org_path__startswith=org.path) if org else queryset.none()
+
+    def in_age_band(self, queryset, name, value):
+        earliest, latest = birth_range(value, dt.date.today())
+        queryset = queryset.filter(birth_date__lte=latest)
+        return queryset.filter(birth_date__gt=earliest) if earliest else queryset
+
+    def joined_in(self, queryset, name, value):
+        start = dt.date(int(value), 1, 1)
+        return queryset.filter(joined_on__gte=start, joined_on__lt=start.replace(year=start.year + 1))
