@@ -56,9 +56,9 @@ class TreeImporter(Importer):
         for node in objects:
             parent_code = node._import_parent_code
             if not parent_code:
-                saved = self.model.add_root(instance=node)
+                saved = self.model.objects.add_root(instance=node)
             else:
-                saved = self.existing[parent_code].add_child(instance=node)  # saved before, in file order
+                saved = self.model.objects.add_child(self.existing[parent_code], instance=node)  # saved before, in file order
             self.existing[getattr(saved, self.code_field)] = saved
         return len(objects)
 

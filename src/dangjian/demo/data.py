@@ -87,7 +87,13 @@ STATIONS = [
     ("财政所", "县财政局"),
 ]
 
-UTILITIES = ["国网示范县供电公司", "示范县自来水有限公司", "示范县燃气有限公司", "中国电信示范县分公司", "中国移动示范县分公司"]
+UTILITIES = [
+    "国网示范县供电公司",
+    "示范县自来水有限公司",
+    "示范县燃气有限公司",
+    "中国电信示范县分公司",
+    "中国移动示范县分公司",
+]
 
 # Departments whose party organisation is a committee with branches below it (系统党委):
 # (branch name, unit name or None for the department's own unit, member profile). Entries with
@@ -139,7 +145,12 @@ SOCIAL_ORGS = [
 ]  # fmt: skip
 
 # Joint branches (联合党支部) of the delivery and transport industry committee.
-INDUSTRY_BRANCHES = ["城关片区快递物流联合党支部", "东城片区快递物流联合党支部", "网约车驾驶员联合党支部", "外卖骑手联合党支部"]
+INDUSTRY_BRANCHES = [
+    "城关片区快递物流联合党支部",
+    "东城片区快递物流联合党支部",
+    "网约车驾驶员联合党支部",
+    "外卖骑手联合党支部",
+]
 
 # Mobile phone prefixes in use (13x–19x).
 PHONE_PREFIXES = [
@@ -149,7 +160,17 @@ PHONE_PREFIXES = [
 ]  # fmt: skip
 
 # Where members born outside the county were born (the first six digits of their ID numbers).
-OTHER_BIRTH_REGIONS = ["369902", "369921", "369922", "369923", "360102", "360124", "430104", "420106", "440306"]
+OTHER_BIRTH_REGIONS = [
+    "369902",
+    "369921",
+    "369922",
+    "369923",
+    "360102",
+    "360124",
+    "430104",
+    "420106",
+    "440306",
+]
 
 # Minority ethnicities of the county (GB/T 3304 codes): 回, 苗, 壮, 满, 土家, 侗, 瑶, 畲.
 MINORITIES = ["03", "06", "08", "11", "15", "12", "13", "22"]

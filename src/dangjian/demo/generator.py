@@ -182,7 +182,11 @@ class _People:
         return latest - dt.timedelta(days=self.rng.randint(0, 364))
 
     def id_number(self, birth: dt.date, male: bool) -> str:
-        region = data.COUNTY_CODE if self.rng.random() < LOCAL_BIRTH_SHARE else self.rng.choice(data.OTHER_BIRTH_REGIONS)
+        region = (
+            data.COUNTY_CODE
+            if self.rng.random() < LOCAL_BIRTH_SHARE
+            else self.rng.choice(data.OTHER_BIRTH_REGIONS)
+        )
         while True:
             sequence = self.rng.randrange(1000)
             if sequence % 2 != int(male):  # the 17th digit is odd for men, even for women
@@ -219,11 +223,12 @@ class _Builder:
         self.org_count = PartyOrg.objects.count()
         self.unit_count = Unit.objects.count()
         self.department_count = Department.objects.count()
-        self.unit_names: set[str] = set()
+        self.unit_by_name: dict[str, Unit] = {}
         # Filled while building and used for the demo accounts.
         self.townships: list[Region] = []
         self.villages: dict[int, list[Region]] = {}  # township index → villages and communities
         self.grids: dict[str, list[Region]] = {}  # village/community division code → its grids
+        self.grid_branch_quota: dict[str, int] = {}  # community division code → how many grids have a branch
         self.village_orgs: dict[str, PartyOrg] = {}  # village division code → its organisation
         self.department_by_name: dict[str, Department] = {}
 
@@ -234,7 +239,9 @@ class _Builder:
     def founded(self, first_year: int, last_year: int) -> dt.date:
         return self.day_between(dt.date(first_year, 1, 1), min(dt.date(last_year, 12, 31), self.today))
 
-    def region(self, parent, code: str, name: str, level: str, grid_kind: str = "", population=None) -> Region:
+    def region(
+        self, parent, code: str, name: str, level: str, grid_kind: str = "", population=None
+    ) -> Region:
         return self.regions.add(
             parent, division_code=code, name=name, level=level, grid_kind=grid_kind, population=population
         )
@@ -251,7 +258,9 @@ class _Builder:
             founded_on=self.founded(*founded),
         )
 
-    def branch(self, parent, name: str, profile: str, size: str, kind=PartyOrg.Kind.BRANCH, **fields) -> PartyOrg:
+    def branch(
+        self, parent, name: str, profile: str, size: str, kind=PartyOrg.Kind.BRANCH, **fields
+    ) -> PartyOrg:
         org = self.org(parent, name, kind, **fields)
         low, high = BRANCH_SIZES[size]
         self.branches.append(_Branch(org, profile, self.rng.uniform(low, high)))
@@ -267,19 +276,23 @@ class _Builder:
             credit_code=make_credit_code(self.rng, CREDIT_PREFIX[kind], data.COUNTY_CODE),
         )
         self.units.append(unit)
-        self.unit_names.add(name)
+        self.unit_by_name[name] = unit
         return unit
 
     def company_name(self) -> str:
         while True:
             name = self.people.fake.company()
-            if name not in self.unit_names:
+            if name not in self.unit_by_name:
                 return name
 
     def department(self, parent, name: str, kind: str, region: Region) -> Department:
         self.department_count += 1
         dept = self.departments.add(
-            parent, code=f"BM{data.COUNTY_CODE}{self.department_count:03d}", name=name, kind=kind, region=region
+            parent,
+            code=f"BM{data.COUNTY_CODE}{self.department_count:03d}",
+            name=name,
+            kind=kind,
+            region=region,
         )
         self.department_by_name[name] = dept
         return dept
@@ -309,26 +322,38 @@ class _Builder:
             for n in range(1, communities + 1):
                 grids, branches = next(community_grids)
                 community = self.region(
-                    township, f"{township.division_code}{n:03d}", next(community_names), Region.Level.COMMUNITY,
+                    township,
+                    f"{township.division_code}{n:03d}",
+                    next(community_names),
+                    Region.Level.COMMUNITY,
                     population=self.rng.randint(6000, 15000),
                 )
-                community.grid_branches = branches
+                self.grid_branch_quota[community.division_code] = branches
                 self.villages[index].append(community)
-                self.build_grids(community, grids, Region.GridKind.COMPREHENSIVE, dedicated.get((index, "community")))
+                self.build_grids(
+                    community, grids, Region.GridKind.COMPREHENSIVE, dedicated.get((index, "community"))
+                )
                 dedicated.pop((index, "community"), None)
             for n in range(1, villages + 1):
                 while True:
-                    village_name = self.rng.choice(data.VILLAGE_FIRST) + self.rng.choice(data.VILLAGE_SECOND) + "村"
+                    village_name = (
+                        self.rng.choice(data.VILLAGE_FIRST) + self.rng.choice(data.VILLAGE_SECOND) + "村"
+                    )
                     if village_name not in village_names:
                         village_names.add(village_name)
                         break
                 village = self.region(
-                    township, f"{township.division_code}{199 + n:03d}", village_name, Region.Level.VILLAGE,
+                    township,
+                    f"{township.division_code}{199 + n:03d}",
+                    village_name,
+                    Region.Level.VILLAGE,
                     population=self.rng.randint(800, 4000),
                 )
                 self.villages[index].append(village)
                 count = self.rng.choices([1, 2, 3], weights=[3, 5, 2])[0]
-                self.build_grids(village, count, Region.GridKind.STANDARD, dedicated.pop((index, "village"), None))
+                self.build_grids(
+                    village, count, Region.GridKind.STANDARD, dedicated.pop((index, "village"), None)
+                )
             township.population = sum(v.population for v in self.villages[index])
         county.population = sum(t.population for t in self.townships)
         self.regions.save()
@@ -338,21 +363,33 @@ class _Builder:
         grids = []
         for n in range(1, count + 1):
             grid = self.region(
-                parent, f"{parent.division_code}{n:03d}", f"{parent.name}第{chinese_number(n)}网格", Region.Level.GRID,
-                grid_kind=kind, population=parent.population // count,
+                parent,
+                f"{parent.division_code}{n:03d}",
+                f"{parent.name}第{chinese_number(n)}网格",
+                Region.Level.GRID,
+                grid_kind=kind,
+                population=parent.population // count,
             )
             grids.append(grid)
             if kind == Region.GridKind.COMPREHENSIVE:
                 micro_count = self.rng.randint(2, 4)
                 for m in range(1, micro_count + 1):
                     self.region(
-                        grid, f"{grid.division_code}{m:03d}", f"{grid.name}{m}号微网格", Region.Level.GRID,
-                        grid_kind=Region.GridKind.MICRO, population=grid.population // micro_count,
+                        grid,
+                        f"{grid.division_code}{m:03d}",
+                        f"{grid.name}{m}号微网格",
+                        Region.Level.GRID,
+                        grid_kind=Region.GridKind.MICRO,
+                        population=grid.population // micro_count,
                     )
         if dedicated_suffix:
             self.region(
-                parent, f"{parent.division_code}{count + 1:03d}", f"{parent.name}{dedicated_suffix}",
-                Region.Level.GRID, grid_kind=Region.GridKind.DEDICATED, population=self.rng.randint(200, 1500),
+                parent,
+                f"{parent.division_code}{count + 1:03d}",
+                f"{parent.name}{dedicated_suffix}",
+                Region.Level.GRID,
+                grid_kind=Region.GridKind.DEDICATED,
+                population=self.rng.randint(200, 1500),
             )
         self.grids[parent.division_code] = grids
 
@@ -363,7 +400,9 @@ class _Builder:
         for name in data.UTILITIES:
             self.department(None, name, Department.Kind.UTILITY, county)
         for township in self.townships:
-            short = township.name.removesuffix("街道") if township.level == Region.Level.STREET else township.name
+            short = (
+                township.name.removesuffix("街道") if township.level == Region.Level.STREET else township.name
+            )
             for suffix, parent_name in data.STATIONS:
                 parent = self.department_by_name[parent_name]
                 self.department(parent, f"{short}{suffix}", Department.Kind.STATION, township)
@@ -371,7 +410,9 @@ class _Builder:
 
     # --- party organisations and units -----------------------------------------------------------------
     def build_orgs(self, county: Region) -> None:
-        root = self.org(None, f"中共{data.COUNTY_NAME}委员会", PartyOrg.Kind.COMMITTEE, county, founded=(1949, 1949))
+        root = self.org(
+            None, f"中共{data.COUNTY_NAME}委员会", PartyOrg.Kind.COMMITTEE, county, founded=(1949, 1949)
+        )
         self.build_county_organs(root, county)
         self.build_new_sectors(root, county)
         for index, township in enumerate(self.townships):
@@ -385,18 +426,30 @@ class _Builder:
             if name not in data.SYSTEM_COMMITTEES:
                 self.branch(organs, f"{name}党支部", "organ", "organ", region=county, unit=own_unit)
                 continue
-            committee = self.org(root, f"{name}党委", PartyOrg.Kind.COMMITTEE, county, own_unit, founded=(1955, 1985))
+            committee = self.org(
+                root, f"{name}党委", PartyOrg.Kind.COMMITTEE, county, own_unit, founded=(1955, 1985)
+            )
             for branch_name, unit_name, profile in data.SYSTEM_COMMITTEES[name]:
-                places = [t for t in self.townships if t.level != Region.Level.STREET] if "{township}" in branch_name else [county]
+                places = (
+                    [t for t in self.townships if t.level != Region.Level.STREET]
+                    if "{township}" in branch_name
+                    else [county]
+                )
                 for place in places:
                     if unit_name is None:
                         unit = own_unit
                     else:
                         full_unit_name = unit_name.format(township=place.name)
-                        unit = next((u for u in self.units if u.name == full_unit_name), None)
-                        unit = unit or self.unit(full_unit_name, Unit.Kind.INSTITUTION, place)
+                        unit = self.unit_by_name.get(full_unit_name) or self.unit(
+                            full_unit_name, Unit.Kind.INSTITUTION, place
+                        )
                     self.branch(
-                        committee, branch_name.format(township=place.name), profile, profile, region=place, unit=unit
+                        committee,
+                        branch_name.format(township=place.name),
+                        profile,
+                        profile,
+                        region=place,
+                        unit=unit,
                     )
         for name in data.OTHER_ORGANS:
             unit = self.unit(name, Unit.Kind.ORGAN, county)
@@ -404,33 +457,63 @@ class _Builder:
         state = self.org(root, "县国资委党委", PartyOrg.Kind.COMMITTEE, county, founded=(1998, 2008))
         for name in data.STATE_ENTERPRISES:
             unit = self.unit(name, Unit.Kind.STATE_ENTERPRISE, county)
-            self.branch(state, f"{name}党支部", "state_enterprise", "state_enterprise", region=county, unit=unit,
-                        founded=(1995, 2020))
+            self.branch(
+                state,
+                f"{name}党支部",
+                "state_enterprise",
+                "state_enterprise",
+                region=county,
+                unit=unit,
+                founded=(1995, 2020),
+            )
 
     def build_new_sectors(self, root: PartyOrg, county: Region) -> None:
         """Non-public enterprises and social organisations at county level (两新组织), and the delivery trade."""
-        committee = self.org(root, "县委两新工委", PartyOrg.Kind.WORKING_COMMITTEE, county, founded=(2010, 2014))
+        committee = self.org(
+            root, "县委两新工委", PartyOrg.Kind.WORKING_COMMITTEE, county, founded=(2010, 2014)
+        )
         seat = self.townships[:2]  # the county seat: the two streets
         for _ in range(8):
             place = self.rng.choice(self.villages[self.rng.randrange(len(seat))])
             unit = self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, place)
-            self.branch(committee, f"{unit.name}党支部", "private", "private", region=place, unit=unit,
-                        founded=(2005, 2024))
+            self.branch(
+                committee,
+                f"{unit.name}党支部",
+                "private",
+                "private",
+                region=place,
+                unit=unit,
+                founded=(2005, 2024),
+            )
         for name in data.SOCIAL_ORGS:
             unit = self.unit(name, Unit.Kind.SOCIAL_ORG, county)
-            self.branch(committee, f"{name}党支部", "social", "social", region=county, unit=unit, founded=(2012, 2024))
-        trade = self.org(committee, "县快递物流行业党委", PartyOrg.Kind.INDUSTRY_COMMITTEE, county, founded=(2019, 2021))
+            self.branch(
+                committee, f"{name}党支部", "social", "social", region=county, unit=unit, founded=(2012, 2024)
+            )
+        trade = self.org(
+            committee, "县快递物流行业党委", PartyOrg.Kind.INDUSTRY_COMMITTEE, county, founded=(2019, 2021)
+        )
         for index, name in enumerate(data.INDUSTRY_BRANCHES):
             place = seat[index] if index < len(seat) else county
-            self.branch(trade, name, "gig", "gig", kind=PartyOrg.Kind.JOINT_BRANCH, region=place, founded=(2019, 2024))
+            self.branch(
+                trade, name, "gig", "gig", kind=PartyOrg.Kind.JOINT_BRANCH, region=place, founded=(2019, 2024)
+            )
 
     def build_township(self, root: PartyOrg, index: int, township: Region) -> None:
         is_street = township.level == Region.Level.STREET
         if is_street:
-            org = self.org(root, f"{township.name}党工委", PartyOrg.Kind.WORKING_COMMITTEE, township, founded=(1955, 2015))
+            org = self.org(
+                root,
+                f"{township.name}党工委",
+                PartyOrg.Kind.WORKING_COMMITTEE,
+                township,
+                founded=(1955, 2015),
+            )
             office, service = f"{township.name}办事处", f"{township.name}综合服务中心"
         else:
-            org = self.org(root, f"{township.name}党委", PartyOrg.Kind.COMMITTEE, township, founded=(1950, 1985))
+            org = self.org(
+                root, f"{township.name}党委", PartyOrg.Kind.COMMITTEE, township, founded=(1950, 1985)
+            )
             office, service = f"{township.name}人民政府", f"{township.name}农业综合服务中心"
         unit = self.unit(office, Unit.Kind.ORGAN, township)
         self.branch(org, f"{township.name}机关党支部", "organ", "organ", region=township, unit=unit)
@@ -444,47 +527,87 @@ class _Builder:
         for _ in range(self.rng.randint(1, 4)):
             place = self.rng.choice(self.villages[index])
             unit = self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, place)
-            self.branch(org, f"{unit.name}党支部", "private", "private", region=place, unit=unit, founded=(2003, 2024))
+            self.branch(
+                org, f"{unit.name}党支部", "private", "private", region=place, unit=unit, founded=(2003, 2024)
+            )
         if not is_street:
-            self.branch(org, f"{township.name}非公企业联合党支部", "private", "joint", kind=PartyOrg.Kind.JOINT_BRANCH,
-                        region=township, founded=(2010, 2022))
+            self.branch(
+                org,
+                f"{township.name}非公企业联合党支部",
+                "private",
+                "joint",
+                kind=PartyOrg.Kind.JOINT_BRANCH,
+                region=township,
+                founded=(2010, 2022),
+            )
         # Enterprises without a party organisation of their own (covered by the joint branch).
         for _ in range(self.rng.randint(2, 6)):
-            self.unit(self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, self.rng.choice(self.villages[index]))
+            self.unit(
+                self.company_name(), Unit.Kind.PRIVATE_ENTERPRISE, self.rng.choice(self.villages[index])
+            )
 
     def build_village(self, township_org: PartyOrg, village: Region) -> None:
         if self.rng.random() < 0.4:
             org = self.org(township_org, f"{village.name}党总支", PartyOrg.Kind.GENERAL_BRANCH, village)
             for n in range(1, self.rng.choice([2, 3, 3, 4]) + 1):
-                self.branch(org, f"{village.name}第{chinese_number(n)}党支部", "village", "village_sub", region=village,
-                            founded=(1980, 2015))
+                self.branch(
+                    org,
+                    f"{village.name}第{chinese_number(n)}党支部",
+                    "village",
+                    "village_sub",
+                    region=village,
+                    founded=(1980, 2015),
+                )
         else:
             org = self.branch(township_org, f"{village.name}党支部", "village", "village", region=village)
         self.village_orgs[village.division_code] = org
 
     def build_community(self, township_org: PartyOrg, community: Region) -> None:
         if community.name in data.COMMUNITY_COMMITTEES:
-            org = self.org(township_org, f"{community.name}党委", PartyOrg.Kind.COMMITTEE, community, founded=(2000, 2015))
+            org = self.org(
+                township_org,
+                f"{community.name}党委",
+                PartyOrg.Kind.COMMITTEE,
+                community,
+                founded=(2000, 2015),
+            )
         else:
-            org = self.org(township_org, f"{community.name}党总支", PartyOrg.Kind.GENERAL_BRANCH, community,
-                           founded=(1985, 2010))
+            org = self.org(
+                township_org,
+                f"{community.name}党总支",
+                PartyOrg.Kind.GENERAL_BRANCH,
+                community,
+                founded=(1985, 2010),
+            )
         self.village_orgs[community.division_code] = org
         grids = self.grids[community.division_code]
+        quota = self.grid_branch_quota[community.division_code]
         grid_branches = []
-        for grid in grids[: community.grid_branches]:
-            grid_branches.append(self.branch(org, f"{grid.name}党支部", "community", "grid", region=grid,
-                                             founded=(2016, 2023)))
+        for grid in grids[:quota]:
+            grid_branches.append(
+                self.branch(org, f"{grid.name}党支部", "community", "grid", region=grid, founded=(2016, 2023))
+            )
         # Grids without a branch of their own get a party group in the branch of a neighbouring grid.
-        for n, grid in enumerate(grids[community.grid_branches :]):
-            self.org(grid_branches[-1 - n], f"{grid.name}党小组", PartyOrg.Kind.GROUP, grid, founded=(2018, 2024))
-        self.branch(org, f"{community.name}离退休党员党支部", "community", "community", region=community,
-                    founded=(1995, 2015))
+        for n, grid in enumerate(grids[quota:]):
+            self.org(
+                grid_branches[-1 - n], f"{grid.name}党小组", PartyOrg.Kind.GROUP, grid, founded=(2018, 2024)
+            )
+        self.branch(
+            org,
+            f"{community.name}离退休党员党支部",
+            "community",
+            "community",
+            region=community,
+            founded=(1995, 2015),
+        )
 
     def build_extra_groups(self, count: int) -> None:
         """Party groups in the biggest grid branches, one per micro-grid, up to `count`."""
         grid_branches = [b for b in self.branches if b.org.region and b.org.region.level == Region.Level.GRID]
         grid_branches.sort(key=lambda b: -b.weight)
-        micro_grids = {node.path: node for node in self.regions.nodes if node.grid_kind == Region.GridKind.MICRO}
+        micro_grids = {
+            node.path: node for node in self.regions.nodes if node.grid_kind == Region.GridKind.MICRO
+        }
         for branch in grid_branches[:count]:
             grid = branch.org.region
             micro = next(node for path, node in micro_grids.items() if path.startswith(grid.path))
@@ -515,7 +638,9 @@ class _Builder:
         elif probationary:
             age = rng.randint(20, 38)
         else:
-            low, high, _ = rng.choices(AGE_BANDS[PROFILE_AGES[profile]], weights=[b[2] for b in AGE_BANDS[PROFILE_AGES[profile]]])[0]
+            low, high, _ = rng.choices(
+                AGE_BANDS[PROFILE_AGES[profile]], weights=[b[2] for b in AGE_BANDS[PROFILE_AGES[profile]]]
+            )[0]
             age = rng.randint(low, high)
         male = rng.random() < (0.8 if is_secretary else MALE_SHARE.get(profile, 0.7))
         birth = self.people.birth_date(age)
@@ -535,7 +660,8 @@ class _Builder:
         else:
             job = rng.choice(jobs[1:])
         mobile = not is_secretary and (
-            (profile == "village" and age < 50 and rng.random() < 0.1) or (profile in ("private", "gig") and rng.random() < 0.04)
+            (profile == "village" and age < 50 and rng.random() < 0.1)
+            or (profile in ("private", "gig") and rng.random() < 0.04)
         )
         if mobile and profile == "village":
             job = "外出务工人员"
@@ -570,8 +696,13 @@ class _Builder:
                     if place.level == Region.Level.COMMUNITY:
                         estate = self.rng.choice(data.ESTATES)
                         for b in range(1, self.rng.randint(3, 5) + 1):
-                            building = Building(grid=grid, region_path=grid.path, estate=estate, name=f"{b}栋",
-                                                address=f"{place.name}{estate}{b}栋")
+                            building = Building(
+                                grid=grid,
+                                region_path=grid.path,
+                                estate=estate,
+                                name=f"{b}栋",
+                                address=f"{place.name}{estate}{b}栋",
+                            )
                             buildings.append(building)
                             for _ in range(self.rng.randint(3, 6)):
                                 room = f"{self.rng.randint(1, 3)}单元{self.rng.randint(1, 18)}0{self.rng.randint(1, 4)}室"
@@ -597,9 +728,14 @@ class _Builder:
         township_index = next(i for i, t in enumerate(self.townships) if t.level == Region.Level.TOWNSHIP)
         township = self.townships[township_index]
         villages = [v for v in self.villages[township_index] if v.level == Region.Level.VILLAGE]
-        village = next((v for v in villages if self.village_orgs[v.division_code].kind == PartyOrg.Kind.BRANCH), villages[0])
+        village = next(
+            (v for v in villages if self.village_orgs[v.division_code].kind == PartyOrg.Kind.BRANCH),
+            villages[0],
+        )
         village_org = self.village_orgs[village.division_code]
-        branch = next(b for b in self.branches if b.org is village_org or b.org.path.startswith(village_org.path))
+        branch = next(
+            b for b in self.branches if b.org is village_org or b.org.path.startswith(village_org.path)
+        )
         member = Member.objects.filter(org=branch.org).exclude(pk=branch.secretary.pk).order_by("id").first()
         scopes = {
             "county_admin": county.division_code,
@@ -617,8 +753,15 @@ class _Builder:
                 display_name, linked = branch.secretary.name, None
             else:
                 display_name, linked = self.people.name(self.rng.random() < 0.6), None
-            do_create_user(actor=None, username=username, password=DEMO_PASSWORD, role=role,
-                           scope_code=scopes[role], display_name=display_name, member=linked)
+            do_create_user(
+                actor=None,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                scope_code=scopes[role],
+                display_name=display_name,
+                member=linked,
+            )
 
 
 def ledger_is_empty() -> bool:
@@ -669,7 +812,9 @@ def demo_counts(county: Region) -> dict:
     grid_kinds = Counter(regions.filter(level=Region.Level.GRID).values_list("grid_kind", flat=True))
     orgs = PartyOrg.objects.filter(region__path__startswith=county.path)
     org_kinds = Counter(orgs.values_list("kind", flat=True))
-    departments = Counter(Department.objects.filter(region__path__startswith=county.path).values_list("kind", flat=True))
+    departments = Counter(
+        Department.objects.filter(region__path__startswith=county.path).values_list("kind", flat=True)
+    )
     members = Member.objects.filter(org__region__path__startswith=county.path)
     return {
         "townships": levels[Region.Level.TOWNSHIP] + levels[Region.Level.STREET],
@@ -703,12 +848,14 @@ def demo_accounts() -> list[dict]:
     assignments = RoleAssignment.objects.select_related("user", "region", "org", "department")
     for assignment in assignments.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]):
         node = assignment.region or assignment.org or assignment.department
-        rows.append({
-            "username": assignment.user.username,
-            "role": assignment.role,
-            "role_label": ROLES[assignment.role].label,
-            "scope": str(node) if node else f"本人档案（{assignment.user.display_name}）",
-            "password": DEMO_PASSWORD,
-        })
+        rows.append(
+            {
+                "username": assignment.user.username,
+                "role": assignment.role,
+                "role_label": ROLES[assignment.role].label,
+                "scope": str(node) if node else f"本人档案（{assignment.user.display_name}）",
+                "password": DEMO_PASSWORD,
+            }
+        )
     order = [u for u, _ in DEMO_USERNAMES]
     return sorted(rows, key=lambda row: order.index(row["username"]))

@@ -7,7 +7,7 @@ def tree_roots(user):
     """The top nodes of the user's organisation scope (the whole forest for the system or a superuser)."""
     scope = user_scope(user, "view")
     if scope.unrestricted:
-        return PartyOrg.get_root_nodes()
+        return PartyOrg.objects.get_root_nodes()
     return PartyOrg.objects.filter(path__in=scope.orgs)
 
 

@@ -6,7 +6,7 @@ from .models import Region
 def tree_roots(user):
     scope = user_scope(user, "view")
     if scope.unrestricted:
-        return Region.get_root_nodes()
+        return Region.objects.get_root_nodes()
     return Region.objects.filter(path__in=scope.regions)
 
 

@@ -1,0 +1,34 @@
+import os
+import tempfile
+
+os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-test-var-"))
+
+import pytest  # noqa: E402
+
+from tests.factories import PASSWORD, build_county  # noqa: E402
+
+
+@pytest.fixture
+def county(db):
+    return build_county()
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def login(client):
+    """Log a test client in as one of the county's users."""
+
+    def do(user):
+        client.force_login(user)
+        return client
+
+    return do
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
