@@ -152,6 +152,12 @@ INDUSTRY_BRANCHES = [
     "外卖骑手联合党支部",
 ]
 
+# Trades of the county's private enterprises (company names are a Faker stem + trade + 有限公司).
+INDUSTRIES = [
+    "农业科技", "生态农业", "食品", "茶业", "果业", "养殖", "建材", "新材料", "机械制造", "电子", "纺织", "服饰",
+    "商贸", "物流", "电子商务", "建筑工程", "环保科技", "旅游开发", "餐饮管理", "物业服务",
+]  # fmt: skip
+
 # Mobile phone prefixes in use (13x–19x).
 PHONE_PREFIXES = [
     "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "156",

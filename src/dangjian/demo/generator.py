@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from faker import Faker
+from faker.providers.company.zh_CN import Provider as ChineseCompanyProvider
 from faker.providers.person.zh_CN import Provider as ChinesePersonProvider
 
 from dangjian.accounts.models import RoleAssignment, User
@@ -130,6 +131,20 @@ def make_credit_code(rng: random.Random, prefix: str, region6: str) -> str:
     return first17 + _CREDIT_CHARS[(31 - total % 31) % 31]
 
 
+def company_prefixes() -> list[str]:
+    """Faker's zh_CN company name stems, without the place names and trades some of them carry."""
+    skip = ("公司", "济南", "黄石", "襄樊", "开发区", "浙大", "联通", "网新", "飞利信", "方正", "四通", "七喜", "太极")
+    stems = set()
+    for prefix in ChineseCompanyProvider.company_prefixes:
+        if any(word in prefix for word in skip) or not all("\u4e00" <= c <= "\u9fff" for c in prefix):
+            continue
+        for trade in ("电子", "电脑", "信息", "科技", "计算机", "软件", "数字"):
+            prefix = prefix.removesuffix(trade)
+        if len(prefix) >= 2:
+            stems.add(prefix)
+    return sorted(stems)
+
+
 # --- trees ----------------------------------------------------------------------------------------------
 class _Tree:
     """Gives unsaved treebeard MP_Node rows their path, depth and numchild, so they can be bulk-created."""
@@ -166,6 +181,7 @@ class _People:
         self.fake.seed_instance(seed)
         self.male_chars = sorted({c for name in ChinesePersonProvider.first_names_male for c in name})
         self.female_chars = sorted({c for name in ChinesePersonProvider.first_names_female for c in name})
+        self.company_prefixes = company_prefixes()
         self.used_ids: set[str] = set()
 
     def name(self, male: bool) -> str:
@@ -195,6 +211,9 @@ class _People:
             if value[:17] not in self.used_ids:
                 self.used_ids.add(value[:17])
                 return value
+
+    def company(self) -> str:
+        return self.rng.choice(self.company_prefixes) + self.rng.choice(data.INDUSTRIES) + "有限公司"
 
     def phone(self) -> str:
         return self.rng.choice(data.PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
@@ -281,7 +300,7 @@ class _Builder:
 
     def company_name(self) -> str:
         while True:
-            name = self.people.fake.company()
+            name = self.people.company()
             if name not in self.unit_by_name:
                 return name
 
@@ -660,7 +679,7 @@ class _Builder:
         else:
             job = rng.choice(jobs[1:])
         mobile = not is_secretary and (
-            (profile == "village" and age < 50 and rng.random() < 0.1)
+            (profile == "village" and age < 50 and rng.random() < 0.14)
             or (profile in ("private", "gig") and rng.random() < 0.04)
         )
         if mobile and profile == "village":

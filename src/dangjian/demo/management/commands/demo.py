@@ -1,0 +1,88 @@
+"""`dangjian demo [--seed N] [--reset]`: build the demo county 示范县 (see dangjian.demo.generator)."""
+
+import time
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+
+from dangjian.accounts.services import AccountError
+from dangjian.demo.generator import DEMO_PASSWORD, build_demo, demo_accounts, ledger_is_empty, reset_ledger
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(width - _width(text), 0)
+
+
+class Command(BaseCommand):
+    help = (
+        "生成演示用的示范县：15个乡镇（街道）、141个村和6个社区、网格和微网格、约700个党组织、约12000名党员、"
+        "56个县直部门、单位和住户，以及每种角色一个演示账号。同一随机种子生成的数据相同。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）；同一种子生成相同的姓名和身份证号")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先删除现有台账数据（党员、党组织、区划、部门、单位、楼栋、住户、非超级管理员用户及其授权、变更日志），"
+            "再生成示范县。删除不可恢复。",
+        )
+
+    def handle(self, *args, seed: int, reset: bool, **options):
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                if not reset and not ledger_is_empty():
+                    raise CommandError(
+                        "数据库中已有区划、党组织或党员数据，示范县只能生成到空数据库中。"
+                        "如确需清空现有数据后重新生成，请加 --reset（将删除全部台账数据，不可恢复）。"
+                    )
+                if reset:
+                    reset_ledger()
+                counts = build_demo(seed=seed)
+        except (ProtectedError, RestrictedError) as exc:
+            objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+            blocking = sorted({str(obj._meta.verbose_name) for obj in objects})
+            raise CommandError(f"无法清空现有数据：仍有{'、'.join(blocking)}引用这些台账记录，请先删除它们。") from exc
+        except AccountError as exc:
+            raise CommandError(f"无法创建演示账号：{exc}") from exc
+        self.print_summary(counts, seed, time.monotonic() - started)
+
+    def print_summary(self, c: dict, seed: int, seconds: float) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"示范县已生成（随机种子 {seed}，用时 {seconds:.1f} 秒）："))
+        lines = [
+            ("乡镇（街道）", f"{c['townships']} 个（其中街道 {c['streets']} 个）"),
+            ("村 / 社区", f"{c['villages']} 个村，{c['communities']} 个社区"),
+            (
+                "网格",
+                f"社区网格 {c['community_grids']} 个，村网格 {c['village_grids']} 个，"
+                f"专属网格 {c['dedicated_grids']} 个，微网格 {c['micro_grids']} 个",
+            ),
+            ("党组织", f"{c['orgs']} 个（其中网格党支部 {c['grid_branches']} 个，党小组 {c['party_groups']} 个）"),
+            (
+                "党员",
+                f"{c['members']} 名（其中预备党员 {c['probationary']} 名，流动党员 {c['mobile_members']} 名）",
+            ),
+            (
+                "职能部门",
+                f"县直部门 {c['county_departments']} 个，乡镇站所 {c['stations']} 个，公用事业单位 {c['utilities']} 个",
+            ),
+            ("单位", f"{c['units']} 个"),
+            ("楼栋 / 住户", f"{c['buildings']} 栋，{c['households']} 户"),
+        ]
+        for label, value in lines:
+            out.write(f"  {_pad(label, 14)}{value}")
+        out.write("")
+        out.write(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示，正式使用前请删除或修改）：")
+        header = ("用户名", "角色", "管辖范围", "密码")
+        rows = [(a["username"], a["role_label"], a["scope"], a["password"]) for a in demo_accounts()]
+        widths = [max(_width(row[i]) for row in [header, *rows]) + 2 for i in range(4)]
+        for row in [header, *rows]:
+            out.write("  " + "".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
