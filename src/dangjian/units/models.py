@@ -22,6 +22,7 @@ class Unit(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "单位"
+        ordering = ["code"]
 
     def __str__(self):
         return self.name

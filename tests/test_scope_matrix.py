@@ -1,0 +1,127 @@
+"""Every URL and API route, for a user of each role, inside and outside their scope.
+
+Out-of-scope objects answer 404 (never 403), on pages and in the API. A route added without a row
+here fails `test_every_route_is_in_the_matrix`.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+
+ROLES = ["county_admin", "township_admin", "branch_secretary", "grid_worker", "department_handler", "member",
+         "resident"]  # fmt: skip
+
+# For object routes: which roles see the "a" object (in town A) and the "b" object (in town B).
+# Objects: member a/b, org town_a_org/town_b_org, region town_a/town_b, department BM001 (a) / none for b.
+SEES_MEMBER_A = {"county_admin", "township_admin", "branch_secretary", "member"}
+SEES_MEMBER_B = {"county_admin"}
+SEES_ORG_A = {"county_admin", "township_admin"}  # town_a_org: branch_secretary only sees its own branch below
+SEES_ORG_B = {"county_admin"}
+SEES_REGION_A = {"county_admin", "township_admin"}
+SEES_REGION_B = {"county_admin"}
+SEES_DEPARTMENT = {"county_admin", "department_handler"}
+MAY_UNMASK_A = {"county_admin", "township_admin"}
+MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
+LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
+                    "api-schema", "api-docs", "api-redoc"]  # fmt: skip
+LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
+             "api:member-list"]  # fmt: skip
+OBJECT_ROUTES = {
+    # name: (method, object key pair, set of roles that see a, set that see b)
+    "member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),
+    "member-reveal": ("post", "member", MAY_UNMASK_A, SEES_MEMBER_B),
+    "org-children": ("get", "org", SEES_ORG_A, SEES_ORG_B),
+    "region-children": ("get", "region", SEES_REGION_A, SEES_REGION_B),
+    "api:member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),
+    "api:member-reveal": ("post", "member", MAY_UNMASK_A, SEES_MEMBER_B),
+    "api:org-detail": ("get", "org", SEES_ORG_A, SEES_ORG_B),
+    "api:region-detail": ("get", "region", SEES_REGION_A, SEES_REGION_B),
+    "api:department-detail": ("get", "department", SEES_DEPARTMENT, set()),
+    "api:unit-detail": ("get", "unit", SEES_REGION_A, set()),
+}
+IMPORT_ROUTES = ["import-index", "import-page", "import-template", "import-report"]
+PUBLIC = {"login", "logout"}
+
+
+def objects(county):
+    return {
+        "member": (county.members["a"], county.members["b"]),
+        "org": (county.town_a_org, county.town_b_org),
+        "region": (county.town_a, county.town_b),
+        "department": (county.department, None),
+        "unit": (county.unit, None),
+    }
+
+
+def all_route_names():
+    names = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns, prefix + (f"{p.namespace}:" if p.namespace else ""))
+            elif p.name:
+                names.add(prefix + p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_route_is_in_the_matrix():
+    covered = set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
+    ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
+    missing = all_route_names() - covered - ignored_formats
+    assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_and_lists_need_login_and_answer_each_role(client, county, role):
+    for name in LOGIN_ONLY_PAGES + LIST_APIS:
+        anonymous = client.get(reverse(name))
+        assert anonymous.status_code in (302, 401, 403), name
+    client.force_login(county.users[role])
+    for name in LOGIN_ONLY_PAGES + LIST_APIS:
+        assert client.get(reverse(name)).status_code == 200, (role, name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(OBJECT_ROUTES))
+def test_object_routes_inside_and_outside_scope(client, county, role, route):
+    method, key, sees_a, sees_b = OBJECT_ROUTES[route]
+    obj_a, obj_b = objects(county)[key]
+    client.force_login(county.users[role])
+    for obj, allowed in ((obj_a, role in sees_a), (obj_b, role in sees_b)):
+        if obj is None:
+            continue
+        response = getattr(client, method)(reverse(route, args=[obj.pk]))
+        assert response.status_code == (200 if allowed else 404), (role, route, str(obj), response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_import_routes_only_for_roles_that_import(client, county, role):
+    from dangjian.core.services import do_import
+
+    client.force_login(county.users[role])
+    expected = 200 if role in MAY_IMPORT else 404
+    assert client.get(reverse("import-index")).status_code == expected
+    assert client.get(reverse("import-page", args=["members"])).status_code == expected
+    assert client.get(reverse("import-template", args=["members"])).status_code == 200
+    assert client.get(reverse("import-page", args=["nonsense"])).status_code == 404
+    # An import record is visible to the user who made it, nobody else.
+    record = do_import("members", b"not a spreadsheet", actor=county.users["county_admin"]).record
+    status = client.get(reverse("import-report", args=[record.pk])).status_code
+    assert status == (200 if role == "county_admin" else 404)
+
+
+@pytest.mark.django_db
+def test_api_lists_are_scoped(client, county):
+    client.force_login(county.users["township_admin"])
+    names = [m["name"] for m in client.get(reverse("api:member-list")).json()["results"]]
+    assert names == ["张三"]
+    codes = [o["code"] for o in client.get(reverse("api:org-list")).json()["results"]]
+    assert codes == ["D0101", "D010101"]
+    client.force_login(county.users["department_handler"])
+    assert client.get(reverse("api:member-list")).json()["results"] == []
+    assert [d["code"] for d in client.get(reverse("api:department-list")).json()["results"]] == ["BM001", "BM001-01"]
