@@ -20,6 +20,7 @@ SEES_REGION_A = {"county_admin", "township_admin"}
 SEES_REGION_B = {"county_admin"}
 SEES_DEPARTMENT = {"county_admin", "department_handler"}
 MAY_UNMASK_A = {"county_admin", "township_admin"}
+MAY_CHANGE_MEMBER_A = {"county_admin", "township_admin", "branch_secretary"}
 MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc"]  # fmt: skip
@@ -29,6 +30,7 @@ OBJECT_ROUTES = {
     # name: (method, object key pair, set of roles that see a, set that see b)
     "member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),
     "member-reveal": ("post", "member", MAY_UNMASK_A, SEES_MEMBER_B),
+    "member-edit": ("get", "member", MAY_CHANGE_MEMBER_A, SEES_MEMBER_B),
     "org-children": ("get", "org", SEES_ORG_A, SEES_ORG_B),
     "region-children": ("get", "region", SEES_REGION_A, SEES_REGION_B),
     "api:member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),

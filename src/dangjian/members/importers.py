@@ -2,7 +2,7 @@
 
 from dangjian.core import crypto
 from dangjian.core.audit import log_bulk_created
-from dangjian.core.dates import DateError, age_on, parse_date
+from dangjian.core.dates import DateError, parse_date
 from dangjian.core.dictionaries import GENDER_BY_LABEL, education_code, ethnicity_code
 from dangjian.core.excel import Column, as_code, iter_chunks
 from dangjian.core.idnumber import IdNumberError, parse_id_number
@@ -12,6 +12,7 @@ from dangjian.core.pinyin import initials
 from dangjian.orgs.models import PartyOrg
 
 from .models import Member
+from .validation import date_problems
 
 STATUSES = {"正式党员": Member.Status.FULL, "预备党员": Member.Status.PROBATIONARY}
 
@@ -111,18 +112,10 @@ class MemberImporter(Importer):
             errors.append(("人员类别", status_label, "人员类别应为“正式党员”或“预备党员”"))
         joined_on = self._date(values, "joined_on", "入党日期", errors, required=True)
         full_on = self._date(values, "full_on", "转为正式党员日期", errors)
-        if joined_on:
-            if joined_on > self.today:
-                errors.append(("入党日期", values.get("joined_on"), "入党日期不能晚于今天"))
-            if parsed and age_on(parsed.birth_date, joined_on) < 18:
-                errors.append(("入党日期", values.get("joined_on"), f"入党时未满18周岁（出生日期{parsed.birth_date:%Y-%m-%d}）"))
-        if status == Member.Status.FULL and "joined_on" not in {e[0] for e in errors}:
-            if not full_on and "转为正式党员日期" not in {e[0] for e in errors}:
-                errors.append(("转为正式党员日期", "", "正式党员必须填写转为正式党员日期"))
-            elif full_on and joined_on and full_on < joined_on:
-                errors.append(("转为正式党员日期", values.get("full_on"), "转为正式党员日期早于入党日期"))
-        if status == Member.Status.PROBATIONARY and full_on:
-            errors.append(("转为正式党员日期", values.get("full_on"), "预备党员不应填写转为正式党员日期"))
+        if "入党日期" not in {e[0] for e in errors} and "转为正式党员日期" not in {e[0] for e in errors}:
+            for column, reason in date_problems(birth_date=parsed.birth_date if parsed else None, status=status,
+                                                joined_on=joined_on, full_on=full_on, today=self.today):
+                errors.append((column, values.get("joined_on" if column == "入党日期" else "full_on"), reason))
 
         phone_enc = phone_masked = ""
         raw_phone = values.get("phone")

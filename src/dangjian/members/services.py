@@ -12,6 +12,7 @@ from dangjian.core.phone import mask_phone, normalize_phone
 from dangjian.core.pinyin import initials
 
 from .models import Member
+from .validation import date_problems
 
 
 class MemberError(ValueError):
@@ -55,12 +56,10 @@ def find_by_id_number(raw, queryset=None):
 
 
 def _check_dates(member: Member, today: dt.date) -> None:
-    if member.joined_on and member.joined_on > today:
-        raise MemberError("入党日期不能晚于今天")
-    if member.status == Member.Status.FULL and member.joined_on and member.full_on and member.full_on < member.joined_on:
-        raise MemberError("转为正式党员日期不能早于入党日期")
-    if member.status == Member.Status.PROBATIONARY and member.full_on:
-        raise MemberError("预备党员不应有转为正式党员日期")
+    problems = date_problems(birth_date=member.birth_date, status=member.status, joined_on=member.joined_on,
+                             full_on=member.full_on, today=today)
+    if problems:
+        raise MemberError("；".join(f"{column}：{reason}" for column, reason in problems))
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from auditlog.models import LogEntry
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -10,6 +11,7 @@ from dangjian.core.views import ObjectListView
 
 from . import queries, services
 from .filters import MemberFilterSet
+from .forms import MemberForm
 from .models import Member
 
 CRUMBS = [{"label": "党员管理"}]
@@ -50,8 +52,10 @@ def member_detail(request, pk):
     member = get_object_or_404(queries.members_for(request.user), pk=pk)
     history = LogEntry.objects.get_for_object(member).select_related("actor").order_by("-timestamp")[:50]
     can_unmask = Member.objects.restrict(request.user, "unmask").filter(pk=pk).exists()
+    can_change = Member.objects.restrict(request.user, "change").filter(pk=pk).exists()
     return render(request, "members/detail.html", {
         "title": member.name, "member": member, "history": history, "can_unmask": can_unmask,
+        "can_change": can_change,
         "ethnicity": ETHNICITIES.get(member.ethnicity, ""), "education": EDUCATIONS.get(member.education, ""),
         "breadcrumbs": [*CRUMBS, {"label": "党员名册", "url": reverse("member-list")}, {"label": member.name}],
     })  # fmt: skip
@@ -64,3 +68,25 @@ def member_reveal(request, pk):
     member = get_object_or_404(Member.objects.restrict(request.user, "unmask"), pk=pk)
     plain = services.reveal_member(actor=request.user, member=member)
     return render(request, "members/_revealed.html", {"member": member, "plain": plain})
+
+
+@login_required
+def member_edit(request, pk):
+    member = get_object_or_404(Member.objects.restrict(request.user, "change").select_related("org"), pk=pk)
+    form = MemberForm(request.POST or None, user=request.user, initial=MemberForm.initial_for(member))
+    if request.method == "POST" and form.is_valid():
+        changes = {k: v for k, v in form.cleaned_data.items() if k != "phone"}
+        if form.cleaned_data["phone"]:
+            changes["phone"] = form.cleaned_data["phone"]
+        try:
+            services.do_update_member(actor=request.user, member=member, **changes)
+        except (services.MemberError, ValueError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "已保存")
+            return redirect("member-detail", pk=pk)
+    return render(request, "members/edit.html", {
+        "title": f"编辑 {member.name}", "member": member, "form": form,
+        "breadcrumbs": [*CRUMBS, {"label": "党员名册", "url": reverse("member-list")},
+                        {"label": member.name, "url": reverse("member-detail", args=[pk])}, {"label": "编辑"}],
+    })  # fmt: skip
