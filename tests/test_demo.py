@@ -62,7 +62,9 @@ def test_figures(demo):
     assert 11_000 <= Member.objects.count() <= 13_000
     assert Household.objects.count() >= 2_000
     assert Unit.objects.filter(kind=Unit.Kind.PRIVATE_ENTERPRISE, orgs__isnull=False).exists()
-    assert demo["villages"] == 141 and demo["grid_branches"] == 94 and demo["members"] == Member.objects.count()
+    assert (
+        demo["villages"] == 141 and demo["grid_branches"] == 94 and demo["members"] == Member.objects.count()
+    )
 
 
 @pytest.mark.django_db
@@ -87,7 +89,9 @@ def test_credit_code_check_character():
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
     example = "91350100M000100Y43"
-    assert chars[(31 - sum(chars.index(c) * w for c, w in zip(example[:17], weights)) % 31) % 31] == example[17]
+    assert (
+        chars[(31 - sum(chars.index(c) * w for c, w in zip(example[:17], weights)) % 31) % 31] == example[17]
+    )
     code = make_credit_code(random.Random(3), "91", "369901")
     assert chars[(31 - sum(chars.index(c) * w for c, w in zip(code[:17], weights)) % 31) % 31] == code[17]
 
@@ -149,7 +153,9 @@ def test_demo_accounts(demo):
     expected = {
         "county_admin": lambda a: a.region.level == Region.Level.COUNTY,
         "township_admin": lambda a: a.region.level == Region.Level.TOWNSHIP,
-        "branch_secretary": lambda a: a.org.kind == PartyOrg.Kind.BRANCH and a.org.region.level == Region.Level.VILLAGE,
+        "branch_secretary": lambda a: (
+            a.org.kind == PartyOrg.Kind.BRANCH and a.org.region.level == Region.Level.VILLAGE
+        ),
         "grid_worker": lambda a: a.region.level == Region.Level.GRID,
         "department_handler": lambda a: a.department.kind == Department.Kind.COUNTY,
         "member": lambda a: a.region is None and a.org is None and a.department is None,

@@ -133,7 +133,21 @@ def make_credit_code(rng: random.Random, prefix: str, region6: str) -> str:
 
 def company_prefixes() -> list[str]:
     """Faker's zh_CN company name stems, without the place names and trades some of them carry."""
-    skip = ("公司", "济南", "黄石", "襄樊", "开发区", "浙大", "联通", "网新", "飞利信", "方正", "四通", "七喜", "太极")
+    skip = (
+        "公司",
+        "济南",
+        "黄石",
+        "襄樊",
+        "开发区",
+        "浙大",
+        "联通",
+        "网新",
+        "飞利信",
+        "方正",
+        "四通",
+        "七喜",
+        "太极",
+    )
     stems = set()
     for prefix in ChineseCompanyProvider.company_prefixes:
         if any(word in prefix for word in skip) or not all("\u4e00" <= c <= "\u9fff" for c in prefix):

@@ -26,7 +26,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）；同一种子生成相同的姓名和身份证号")
+        parser.add_argument(
+            "--seed", type=int, default=1, help="随机种子（默认 1）；同一种子生成相同的姓名和身份证号"
+        )
         parser.add_argument(
             "--reset",
             action="store_true",
@@ -49,7 +51,9 @@ class Command(BaseCommand):
         except (ProtectedError, RestrictedError) as exc:
             objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
             blocking = sorted({str(obj._meta.verbose_name) for obj in objects})
-            raise CommandError(f"无法清空现有数据：仍有{'、'.join(blocking)}引用这些台账记录，请先删除它们。") from exc
+            raise CommandError(
+                f"无法清空现有数据：仍有{'、'.join(blocking)}引用这些台账记录，请先删除它们。"
+            ) from exc
         except AccountError as exc:
             raise CommandError(f"无法创建演示账号：{exc}") from exc
         self.print_summary(counts, seed, time.monotonic() - started)
@@ -65,7 +69,10 @@ class Command(BaseCommand):
                 f"社区网格 {c['community_grids']} 个，村网格 {c['village_grids']} 个，"
                 f"专属网格 {c['dedicated_grids']} 个，微网格 {c['micro_grids']} 个",
             ),
-            ("党组织", f"{c['orgs']} 个（其中网格党支部 {c['grid_branches']} 个，党小组 {c['party_groups']} 个）"),
+            (
+                "党组织",
+                f"{c['orgs']} 个（其中网格党支部 {c['grid_branches']} 个，党小组 {c['party_groups']} 个）",
+            ),
             (
                 "党员",
                 f"{c['members']} 名（其中预备党员 {c['probationary']} 名，流动党员 {c['mobile_members']} 名）",
