@@ -6,8 +6,6 @@ from pathlib import Path
 import python_calamine
 from playwright.sync_api import Page, expect
 
-from tests.factories import PASSWORD
-
 SCREENS = Path("/tmp/screens")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -16,10 +14,16 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
-def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
-    """Log in through the login form and wait for the home page."""
-    page.goto(f"{base_url}/login/")
-    fill_login(page, username, password)
+def sign_in(page: Page, base_url: str, user) -> None:
+    """Open a session for `user` without the login form (the form itself is tested once) and go home."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url}])
+    page.goto(f"{base_url}/")
     expect(page.get_by_test_id("home-stats")).to_be_visible()
 
 
@@ -48,5 +52,7 @@ def table_after_header(rows: list[list], first_header: str) -> tuple[list, list[
     for index, row in enumerate(rows):
         if row and row[0] == first_header:
             header = [str(h) for h in row]
-            return header, [dict(zip(header, r, strict=False)) for r in rows[index + 1 :] if any(c != "" for c in r)]
+            return header, [
+                dict(zip(header, r, strict=False)) for r in rows[index + 1 :] if any(c != "" for c in r)
+            ]
     raise AssertionError(f"no header row starting with {first_header!r} in {rows[:5]!r}")

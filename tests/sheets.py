@@ -46,7 +46,9 @@ def write_xlsx(path, rows, *, title: str | None = None, engine: str = "openpyxl"
         r = 0
         if title is not None:
             if width > 1:
-                sheet.merge_range(0, 0, 0, width - 1, title, book.add_format({"bold": True, "align": "center"}))
+                sheet.merge_range(
+                    0, 0, 0, width - 1, title, book.add_format({"bold": True, "align": "center"})
+                )
             else:
                 sheet.write_string(0, 0, title)
             r = 1
@@ -123,7 +125,7 @@ def write_xls(path, rows, *, title: str | None = None) -> Path:
 
 
 def write_ods(path, rows, *, title: str | None = None) -> Path:
-    from odf.number import Day, DateStyle, Month, Text, Year
+    from odf.number import DateStyle, Day, Month, Text, Year
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style
     from odf.table import CoveredTableCell, Table, TableCell, TableColumn, TableRow

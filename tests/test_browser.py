@@ -21,9 +21,9 @@ from tests.browser_helpers import (
     CHROMIUM,
     CHROMIUM_ARGS,
     fill_login,
-    log_in,
     read_xlsx,
     screenshot,
+    sign_in,
     table_after_header,
 )
 from tests.factories import PASSWORD, build_county, id_number
@@ -68,8 +68,13 @@ def new_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: problems.append(f"script error on {page.url}: {exc}"))
-        page.on("response", lambda r: "/static/" in r.url and r.status >= 400 and problems.append(f"{r.status} {r.url}"))
-        page.on("requestfailed", lambda r: "/static/" in r.url and problems.append(f"failed {r.url}: {r.failure}"))
+        page.on(
+            "response",
+            lambda r: "/static/" in r.url and r.status >= 400 and problems.append(f"{r.status} {r.url}"),
+        )
+        page.on(
+            "requestfailed", lambda r: "/static/" in r.url and problems.append(f"failed {r.url}: {r.failure}")
+        )
         return page
 
     yield make
@@ -134,7 +139,7 @@ def test_login_home_counts_and_lockout(world, new_page, live_server):
 
 def test_org_tree_expands_with_counts_and_scope(world, new_page, live_server):
     page = new_page()
-    log_in(page, live_server.url, "county_admin")
+    sign_in(page, live_server.url, world.users["county_admin"])
     page.goto("/orgs/")
     assert_front_end_loaded(page)
     tree = page.get_by_test_id("org-tree")
@@ -171,7 +176,7 @@ def test_org_tree_expands_with_counts_and_scope(world, new_page, live_server):
 
     # A township administrator sees only the own township's committee as root.
     town = new_page()
-    log_in(town, live_server.url, "township_admin")
+    sign_in(town, live_server.url, world.users["township_admin"])
     town.goto("/orgs/")
     town_tree = town.get_by_test_id("org-tree")
     expect(town_tree.get_by_role("link", name="城关镇党委")).to_be_visible()
@@ -211,10 +216,34 @@ def _roster(path):
     sheet = workbook.active
     sheet.append(["东风村党支部党员花名册"])
     sheet.merge_cells("A1:H1")
-    sheet.append(["姓名", "性别", "公民身份号码", "人员类别", "入党日期", "转为正式党员日期", "联系电话", "所在党组织代码"])
-    sheet.append(["王五", "男", good, "正式党员", dt.date(2015, 7, 1), dt.date(2016, 7, 1), "13700137000", "D010101"])
+    sheet.append(
+        [
+            "姓名",
+            "性别",
+            "公民身份号码",
+            "人员类别",
+            "入党日期",
+            "转为正式党员日期",
+            "联系电话",
+            "所在党组织代码",
+        ]
+    )
+    sheet.append(
+        ["王五", "男", good, "正式党员", dt.date(2015, 7, 1), dt.date(2016, 7, 1), "13700137000", "D010101"]
+    )
     sheet.append(["赵六", "男", bad, "正式党员", dt.date(2014, 7, 1), dt.date(2015, 7, 1), "", "D010101"])
-    sheet.append(["钱七", "男", id_number(birth=dt.date(1987, 8, 8)), "正式党员", None, dt.date(2015, 7, 1), "", "D010101"])
+    sheet.append(
+        [
+            "钱七",
+            "男",
+            id_number(birth=dt.date(1987, 8, 8)),
+            "正式党员",
+            None,
+            dt.date(2015, 7, 1),
+            "",
+            "D010101",
+        ]
+    )
     sheet.append(["孙八", "男", id_number(birth=dt.date(1986, 9, 9)), "正式党员", dt.date(2013, 7, 1),
                   dt.date(2014, 7, 1), "", "D999999"])  # fmt: skip
     workbook.save(path)
@@ -227,7 +256,7 @@ def test_import_rejects_errors_then_partial_import_and_report(world, new_page, l
     before = Member.objects.count()
 
     page = new_page()
-    log_in(page, live_server.url, "county_admin")
+    sign_in(page, live_server.url, world.users["county_admin"])
     page.goto("/imports/members/")
     assert_front_end_loaded(page)
     page.locator("input[type=file]#file").set_input_files(path)
@@ -246,6 +275,9 @@ def test_import_rejects_errors_then_partial_import_and_report(world, new_page, l
     ], cells
     assert Member.objects.count() == before
     assert not Member.objects.filter(name="王五").exists()
+    # The upload form is ready for another try: button enabled again, progress bar hidden.
+    expect(page.get_by_role("button", name="开始导入")).to_be_enabled()
+    expect(page.get_by_role("progressbar", name="上传进度")).to_be_hidden()
     screenshot(page, "05-import-errors")
 
     # Only the rows that pass: the good row is written, the three bad ones are still reported.
@@ -288,7 +320,9 @@ def _export(page):
     with page.expect_download() as info:
         page.get_by_test_id("export").click()
     download = info.value
-    assert download.suggested_filename.startswith("党员名册") and download.suggested_filename.endswith(".xlsx")
+    assert download.suggested_filename.startswith("党员名册") and download.suggested_filename.endswith(
+        ".xlsx"
+    )
     return table_after_header(read_xlsx(download.path()), "姓名")[1]
 
 
@@ -296,14 +330,14 @@ def test_export_is_scoped_masked_by_permission_and_audited(world, new_page, live
     plain = {m.name: crypto.decrypt(m.id_number_enc) for m in Member.objects.all()}
 
     admin = new_page()
-    log_in(admin, live_server.url, "county_admin")
+    sign_in(admin, live_server.url, world.users["county_admin"])
     rows = _export(admin)
     assert {r["姓名"]: r["公民身份号码"] for r in rows} == plain
     assert all(len(r["公民身份号码"]) == 18 and "*" not in r["公民身份号码"] for r in rows)
     assert {r["所在党组织"] for r in rows} == {"东风村党支部", "柳林村党支部"}
 
     secretary = new_page()
-    log_in(secretary, live_server.url, "branch_secretary")
+    sign_in(secretary, live_server.url, world.users["branch_secretary"])
     rows = _export(secretary)
     assert [r["姓名"] for r in rows] == ["张三"]
     masked = rows[0]["公民身份号码"]
@@ -328,7 +362,7 @@ def test_member_detail_reveal_permission_and_scope(world, new_page, live_server)
     page = new_page()
     accept = lambda dialog: dialog.accept()  # noqa: E731
     page.on("dialog", accept)
-    log_in(page, live_server.url, "county_admin")
+    sign_in(page, live_server.url, world.users["county_admin"])
     page.goto("/members/")
     page.get_by_role("link", name="张三").click()
     expect(page).to_have_url(f"{live_server.url}/members/{zhang.pk}/")
@@ -359,13 +393,13 @@ def test_member_detail_reveal_permission_and_scope(world, new_page, live_server)
     assert AccessLog.objects.filter(action="unmask").count() == 1
 
     secretary = new_page()
-    log_in(secretary, live_server.url, "branch_secretary")
+    sign_in(secretary, live_server.url, world.users["branch_secretary"])
     secretary.goto(f"/members/{zhang.pk}/")
     expect(secretary.get_by_test_id("id-number")).to_have_text(zhang.id_number_masked)
     expect(secretary.get_by_role("button", name="查看明文")).to_have_count(0)
 
     town = new_page()
-    log_in(town, live_server.url, "township_admin")
+    sign_in(town, live_server.url, world.users["township_admin"])
     response = town.goto(f"/members/{li.pk}/")
     assert response.status == 404
     expect(town.locator("body")).not_to_contain_text("李四")
@@ -379,7 +413,7 @@ def test_member_detail_reveal_permission_and_scope(world, new_page, live_server)
 
 def test_member_list_search_and_filters(world, new_page, live_server):
     page = new_page()
-    log_in(page, live_server.url, "county_admin")
+    sign_in(page, live_server.url, world.users["county_admin"])
     page.goto("/members/")
     expect(page.get_by_test_id("total")).to_have_text("2")
     expect(page.get_by_role("link", name="张三")).to_be_visible()

@@ -1,6 +1,7 @@
 """The demo county generator: figures, valid data, tree integrity, demo accounts, determinism, refusal."""
 
 import datetime as dt
+import random
 import re
 from io import StringIO
 
@@ -9,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from dangjian.accounts.models import User
+from dangjian.core.dictionaries import EDUCATIONS
 from dangjian.core.idnumber import parse_id_number
 from dangjian.demo.generator import (
     DEMO_PASSWORD,
@@ -82,18 +84,21 @@ def test_codes_are_unique_and_well_formed(demo):
     assert all(len(code) == 18 for code in codes) and len(set(codes)) == len(codes)
 
 
-def test_credit_code_check_character():
-    import random
-
-    # A published example: 91350100M000100Y43 (GB 32100-2015, appendix).
+def credit_check_character(first17: str) -> str:
+    """GB 32100-2015: the 18th character of a unified social credit code."""
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-    example = "91350100M000100Y43"
-    assert (
-        chars[(31 - sum(chars.index(c) * w for c, w in zip(example[:17], weights)) % 31) % 31] == example[17]
-    )
-    code = make_credit_code(random.Random(3), "91", "369901")
-    assert chars[(31 - sum(chars.index(c) * w for c, w in zip(code[:17], weights)) % 31) % 31] == code[17]
+    return chars[(31 - sum(chars.index(c) * w for c, w in zip(first17, weights, strict=True)) % 31) % 31]
+
+
+def test_credit_codes_have_valid_check_characters():
+    example = "91350100M000100Y43"  # the example printed in GB 32100-2015
+    assert credit_check_character(example[:17]) == example[17]
+    rng = random.Random(3)
+    for prefix in ("11", "12", "51", "91"):
+        code = make_credit_code(rng, prefix, "369901")
+        assert len(code) == 18 and code.startswith(prefix + "369901")
+        assert credit_check_character(code[:17]) == code[17]
 
 
 @pytest.mark.django_db
@@ -143,7 +148,7 @@ def test_members_are_valid_and_realistic(demo):
     assert 0.03 <= share(lambda m: m.ethnicity != "01") <= 0.07
     assert 0.02 <= share(lambda m: m.status == Member.Status.PROBATIONARY) <= 0.04
     assert 0.02 <= share(lambda m: m.is_mobile) <= 0.045
-    assert share(lambda m: m.education == "") == 0
+    assert all(m.education in EDUCATIONS for m in members)
     secretaries = PartyOrg.objects.filter(kind__in=PartyOrg.BRANCH_KINDS, secretary__isnull=True)
     assert secretaries.count() == 0
 
@@ -189,6 +194,11 @@ def test_refuses_a_non_empty_database(demo):
         call_command("demo", stdout=StringIO(), stderr=StringIO())
     assert excinfo.value.returncode == 1
     assert Member.objects.count() == demo["members"]
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "已有数据" in out.getvalue() and Member.objects.count() == demo["members"]
+    with pytest.raises(CommandError):
+        call_command("demo", "--if-empty", "--reset", stdout=StringIO())
 
 
 @pytest.mark.django_db

@@ -48,6 +48,10 @@ VILLAGE_SECOND = [
     "河", "山", "园", "堡", "垸", "峪", "台",
 ]  # fmt: skip
 
+# Party groups (党小组) in the community grids: one for each grid without its own branch, the rest in the
+# micro-grids of the biggest grid branches.
+PARTY_GROUPS = 18
+
 # Dedicated grids (专属网格): (name suffix, index of the township in TOWNSHIPS, community or village).
 DEDICATED_GRIDS = [
     ("农贸市场专属网格", 0, "community"),
@@ -181,18 +185,25 @@ OTHER_BIRTH_REGIONS = [
 # Minority ethnicities of the county (GB/T 3304 codes): 回, 苗, 壮, 满, 土家, 侗, 瑶, 畲.
 MINORITIES = ["03", "06", "08", "11", "15", "12", "13", "22"]
 
-# Jobs by kind of organisation; the first entry is what the secretary's own job is called.
+# Jobs by kind of member.
 JOBS = {
-    "village": ["村党组织书记", "农民", "农民", "农民", "农民", "个体工商户", "村干部", "合作社负责人", "乡村医生",
-                "乡村教师", "退役军人", "农民"],
-    "community": ["社区党组织书记", "社区工作者", "企业职工", "个体工商户", "自由职业者", "教师", "医务人员",
-                  "物业服务人员"],
-    "organ": ["党支部书记", "公务员", "公务员", "参照公务员法管理人员", "事业单位管理人员", "工勤技能人员"],
-    "school": ["党支部书记", "教师", "教师", "教师", "学校管理人员"],
-    "hospital": ["党支部书记", "医生", "护士", "医技人员", "医院管理人员"],
-    "institution": ["党支部书记", "事业单位专业技术人员", "事业单位管理人员", "工勤技能人员"],
-    "state_enterprise": ["党支部书记", "企业管理人员", "企业专业技术人员", "企业职工"],
-    "private": ["党支部书记", "企业负责人", "企业管理人员", "企业专业技术人员", "企业职工", "企业职工"],
-    "gig": ["联合党支部书记", "快递员", "网约车驾驶员", "外卖骑手", "物流企业职工"],
-    "social": ["党支部书记", "社会组织负责人", "社会组织从业人员", "社会工作者"],
+    "village": ["农民", "农民", "农民", "农民", "农民", "个体工商户", "村干部", "合作社负责人", "乡村医生", "乡村教师",
+                "退役军人"],
+    "community": ["社区工作者", "企业职工", "个体工商户", "自由职业者", "教师", "医务人员", "物业服务人员"],
+    "organ": ["公务员", "公务员", "参照公务员法管理人员", "事业单位管理人员", "工勤技能人员"],
+    "school": ["教师", "教师", "教师", "学校管理人员"],
+    "hospital": ["医生", "护士", "医技人员", "医院管理人员"],
+    "institution": ["事业单位专业技术人员", "事业单位管理人员", "工勤技能人员"],
+    "state_enterprise": ["企业管理人员", "企业专业技术人员", "企业职工"],
+    "private": ["企业负责人", "企业管理人员", "企业专业技术人员", "企业职工", "企业职工"],
+    "gig": ["快递员", "网约车驾驶员", "外卖骑手", "物流企业职工"],
+    "social": ["社会组织负责人", "社会组织从业人员", "社会工作者"],
 }  # fmt: skip
+
+# What a branch secretary's job is called, by kind of branch (others: 党支部书记).
+SECRETARY_JOBS = {
+    "village": "村党组织书记",
+    "grid": "网格党支部书记",
+    "joint": "联合党支部书记",
+    "gig": "联合党支部书记",
+}

@@ -22,7 +22,6 @@ from faker.providers.person.zh_CN import Provider as ChinesePersonProvider
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.roles import ROLES
 from dangjian.accounts.services import do_create_user
-from dangjian.core.dictionaries import EDUCATIONS
 from dangjian.core.idnumber import make_id_number
 from dangjian.members.models import Member
 from dangjian.members.services import build_member
@@ -48,10 +47,9 @@ DEMO_USERNAMES = [
     ("resident", "resident"),
 ]
 
-# Relative number of members per kind of branch (scaled so the county has about TARGET_MEMBERS).
+# Relative number of members per kind of branch (scaled so the county has about TARGET_MEMBERS). Village
+# branches are sized by the village's population instead (see _Builder.build_village).
 BRANCH_SIZES = {
-    "village": (35, 70),
-    "village_sub": (15, 35),
     "grid": (8, 25),
     "community": (15, 35),
     "organ": (8, 30),
@@ -77,14 +75,16 @@ PROFILE_AGES = {
 }  # fmt: skip
 MALE_SHARE = {"village": 0.76, "community": 0.6, "school": 0.45, "hospital": 0.4, "gig": 0.85}
 
-# Education (GB/T 4658 codes, weights) by kind of member.
+# Education (GB/T 4658 codes as in dangjian.core.dictionaries.EDUCATIONS, weights) by kind of member.
 EDUCATION_MIX = {
     "local_old": {"80": 30, "70": 42, "60": 20, "40": 5, "30": 3},
     "local_young": {"70": 20, "60": 28, "40": 10, "50": 5, "30": 22, "20": 15},
     "staff": {"10": 14, "20": 58, "30": 22, "40": 3, "60": 3},
     "young": {"20": 25, "30": 35, "40": 10, "50": 8, "60": 17, "70": 5},
 }
-assert all(code in EDUCATIONS for mix in EDUCATION_MIX.values() for code in mix)
+
+# Villages of this population or more have a general branch (党总支) with two to four branches.
+BIG_VILLAGE = 2500
 
 PROBATIONARY_SHARE = 0.03
 MINORITY_SHARE = 0.05
@@ -166,8 +166,7 @@ class _Tree:
     def __init__(self, model):
         self.model = model
         self.nodes = []
-        last_root = model.objects.get_last_root_node()
-        self.roots = model._str2int(last_root.path[: model.steplen]) if last_root else 0
+        self.roots = 0  # the demo goes into an empty tree
 
     def add(self, parent, **fields):
         if parent is None:
@@ -239,6 +238,7 @@ class _Branch:
 
     org: PartyOrg
     profile: str  # what kind of members it has (village, organ, school, private, ...)
+    size: str  # what kind of branch it is (a key of BRANCH_SIZES)
     weight: float  # relative number of members
     secretary: Member | None = None
 
@@ -253,9 +253,7 @@ class _Builder:
         self.departments = _Tree(Department)
         self.units: list[Unit] = []
         self.branches: list[_Branch] = []
-        self.org_count = PartyOrg.objects.count()
-        self.unit_count = Unit.objects.count()
-        self.department_count = Department.objects.count()
+        self.org_count = self.unit_count = self.department_count = 0
         self.unit_by_name: dict[str, Unit] = {}
         # Filled while building and used for the demo accounts.
         self.townships: list[Region] = []
@@ -292,11 +290,12 @@ class _Builder:
         )
 
     def branch(
-        self, parent, name: str, profile: str, size: str, kind=PartyOrg.Kind.BRANCH, **fields
+        self, parent, name: str, profile: str, size: str, kind=PartyOrg.Kind.BRANCH, weight=None, **fields
     ) -> PartyOrg:
         org = self.org(parent, name, kind, **fields)
-        low, high = BRANCH_SIZES[size]
-        self.branches.append(_Branch(org, profile, self.rng.uniform(low, high)))
+        if weight is None:
+            weight = self.rng.uniform(*BRANCH_SIZES[size])
+        self.branches.append(_Branch(org, profile, size, weight))
         return org
 
     def unit(self, name: str, kind: str, region: Region) -> Unit:
@@ -580,19 +579,25 @@ class _Builder:
             )
 
     def build_village(self, township_org: PartyOrg, village: Region) -> None:
-        if self.rng.random() < 0.4:
+        """A village's members number about one in fifty of its people; big villages have a general branch."""
+        members = village.population / 50 * self.rng.uniform(0.8, 1.2)
+        if village.population >= BIG_VILLAGE:
             org = self.org(township_org, f"{village.name}党总支", PartyOrg.Kind.GENERAL_BRANCH, village)
-            for n in range(1, self.rng.choice([2, 3, 3, 4]) + 1):
+            branches = 2 + (village.population - BIG_VILLAGE) // 500
+            for n in range(1, branches + 1):
                 self.branch(
                     org,
                     f"{village.name}第{chinese_number(n)}党支部",
                     "village",
                     "village_sub",
+                    weight=members / branches * self.rng.uniform(0.85, 1.15),
                     region=village,
                     founded=(1980, 2015),
                 )
         else:
-            org = self.branch(township_org, f"{village.name}党支部", "village", "village", region=village)
+            org = self.branch(
+                township_org, f"{village.name}党支部", "village", "village", weight=members, region=village
+            )
         self.village_orgs[village.division_code] = org
 
     def build_community(self, township_org: PartyOrg, community: Region) -> None:
@@ -621,10 +626,10 @@ class _Builder:
                 self.branch(org, f"{grid.name}党支部", "community", "grid", region=grid, founded=(2016, 2023))
             )
         # Grids without a branch of their own get a party group in the branch of a neighbouring grid.
-        for n, grid in enumerate(grids[quota:]):
-            self.org(
-                grid_branches[-1 - n], f"{grid.name}党小组", PartyOrg.Kind.GROUP, grid, founded=(2018, 2024)
-            )
+        without_branch = grids[quota:]
+        hosts = grid_branches[quota - len(without_branch) :]
+        for host, grid in zip(hosts, without_branch, strict=True):
+            self.org(host, f"{grid.name}党小组", PartyOrg.Kind.GROUP, grid, founded=(2018, 2024))
         self.branch(
             org,
             f"{community.name}离退休党员党支部",
@@ -685,13 +690,12 @@ class _Builder:
             latest = self.today - dt.timedelta(days=400)
             joined = adult + dt.timedelta(days=int((latest - adult).days * rng.betavariate(1.3, 3.5)))
             full = joined + dt.timedelta(days=365 + rng.randint(0, 20))
-        jobs = data.JOBS[profile]
         if is_secretary:
-            job = jobs[0]
+            job = data.SECRETARY_JOBS.get(branch.size, "党支部书记")
         elif profile in ("village", "community", "organ") and age >= 65:
             job = "离退休人员" if profile != "village" else "农民"
         else:
-            job = rng.choice(jobs[1:])
+            job = rng.choice(data.JOBS[profile])
         mobile = not is_secretary and (
             (profile == "village" and age < 50 and rng.random() < 0.14)
             or (profile in ("private", "gig") and rng.random() < 0.04)
@@ -783,7 +787,7 @@ class _Builder:
             if role == "member":
                 display_name, linked = member.name, member
             elif role == "branch_secretary":
-                display_name, linked = branch.secretary.name, None
+                display_name, linked = branch.secretary.name, branch.secretary
             else:
                 display_name, linked = self.people.name(self.rng.random() < 0.6), None
             do_create_user(
@@ -795,6 +799,10 @@ class _Builder:
                 display_name=display_name,
                 member=linked,
             )
+
+
+class DemoError(Exception):
+    """The demo cannot be built here; the message is Chinese."""
 
 
 def ledger_is_empty() -> bool:
@@ -824,12 +832,14 @@ def reset_ledger() -> None:
 @transaction.atomic
 def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     """Build 示范县 into an empty ledger; returns the counts of what was created."""
+    if not ledger_is_empty():
+        raise DemoError("数据库中已有区划、党组织或党员数据，示范县只能生成到空数据库中。")
     builder = _Builder(seed, today or timezone.localdate())
     county = builder.build_places()
     builder.build_departments(county)
     builder.build_orgs(county)
     groups = sum(1 for node in builder.orgs.nodes if node.kind == PartyOrg.Kind.GROUP)
-    builder.build_extra_groups(18 - groups)
+    builder.build_extra_groups(data.PARTY_GROUPS - groups)
     Unit.objects.bulk_create(builder.units, batch_size=1000)
     builder.orgs.save()
     builder.build_members()

@@ -46,7 +46,7 @@ class MemberImporter(Importer):
         self.parsed, self.index = {}, {}
         for row, values in rows:
             raw = values.get("id_number")
-            if isinstance(raw, str):
+            if isinstance(raw, str) and raw:
                 try:
                     parsed = parse_id_number(raw, today=self.today)
                 except IdNumberError as exc:
@@ -68,6 +68,7 @@ class MemberImporter(Importer):
         parsed = self.parsed.get(row)
         if raw_id in (None, ""):
             errors.append(("公民身份号码", "", "必填"))
+            parsed = None
         elif not isinstance(raw_id, str):
             errors.append(("公民身份号码", raw_id, "该单元格是数字格式，18位号码的末几位已被表格软件改写，请将该列设为文本格式后重新填写"))
         elif isinstance(parsed, IdNumberError):

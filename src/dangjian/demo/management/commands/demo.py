@@ -1,4 +1,4 @@
-"""`dangjian demo [--seed N] [--reset]`: build the demo county 示范县 (see dangjian.demo.generator)."""
+"""`dangjian demo [--seed N] [--reset | --if-empty]`: build the demo county 示范县 (see dangjian.demo.generator)."""
 
 import time
 import unicodedata
@@ -8,7 +8,14 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from dangjian.accounts.services import AccountError
-from dangjian.demo.generator import DEMO_PASSWORD, build_demo, demo_accounts, ledger_is_empty, reset_ledger
+from dangjian.demo.generator import (
+    DEMO_PASSWORD,
+    DemoError,
+    build_demo,
+    demo_accounts,
+    ledger_is_empty,
+    reset_ledger,
+)
 
 
 def _width(text: str) -> int:
@@ -35,19 +42,28 @@ class Command(BaseCommand):
             help="先删除现有台账数据（党员、党组织、区划、部门、单位、楼栋、住户、非超级管理员用户及其授权、变更日志），"
             "再生成示范县。删除不可恢复。",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="数据库中已有数据时不生成，也不报错（make run 首次启动时使用）",
+        )
 
-    def handle(self, *args, seed: int, reset: bool, **options):
+    def handle(self, *args, seed: int, reset: bool, if_empty: bool, **options):
+        if reset and if_empty:
+            raise CommandError("--reset 与 --if-empty 不能同时使用")
+        if if_empty and not ledger_is_empty():
+            self.stdout.write("数据库中已有数据，未生成示范县。")
+            return
         started = time.monotonic()
         try:
             with transaction.atomic():
-                if not reset and not ledger_is_empty():
-                    raise CommandError(
-                        "数据库中已有区划、党组织或党员数据，示范县只能生成到空数据库中。"
-                        "如确需清空现有数据后重新生成，请加 --reset（将删除全部台账数据，不可恢复）。"
-                    )
                 if reset:
                     reset_ledger()
                 counts = build_demo(seed=seed)
+        except DemoError as exc:
+            raise CommandError(
+                f"{exc}如确需清空现有数据后重新生成，请加 --reset（将删除全部台账数据，不可恢复）。"
+            ) from exc
         except (ProtectedError, RestrictedError) as exc:
             objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
             blocking = sorted({str(obj._meta.verbose_name) for obj in objects})
