@@ -2,6 +2,7 @@ import os
 import tempfile
 
 os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-test-var-"))
+os.makedirs(os.path.join(os.environ["DANGJIAN_VAR_DIR"], "static"), exist_ok=True)
 
 import pytest  # noqa: E402
 

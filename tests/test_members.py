@@ -25,6 +25,9 @@ def test_edit_page_writes_through_the_service_and_shows_history(client, county):
     assert "job" in entry.changes_dict and "phone_enc" not in entry.changes_dict
     page = client.get(reverse("member-detail", args=[member.pk])).content.decode()
     assert "村党支部书记" in page and "13700137000" not in page
+    # The history reads in Chinese: field labels and choice names, not codes.
+    assert "工作岗位：— → 村党支部书记" in page and "学历：大学本科 → 研究生" in page
+    assert "education" not in page and "新建" in page
 
 
 @pytest.mark.django_db

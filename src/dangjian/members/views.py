@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dangjian.core.dictionaries import EDUCATIONS, ETHNICITIES
+from dangjian.core.history import readable_history
 from dangjian.core.tables import Col, attr
 from dangjian.core.views import ObjectListView
 
@@ -50,7 +51,8 @@ class MemberListView(ObjectListView):
 @login_required
 def member_detail(request, pk):
     member = get_object_or_404(queries.members_for(request.user), pk=pk)
-    history = LogEntry.objects.get_for_object(member).select_related("actor").order_by("-timestamp")[:50]
+    entries = LogEntry.objects.get_for_object(member).select_related("actor").order_by("-timestamp")[:50]
+    history = readable_history(entries, Member)
     can_unmask = Member.objects.restrict(request.user, "unmask").filter(pk=pk).exists()
     can_change = Member.objects.restrict(request.user, "change").filter(pk=pk).exists()
     return render(request, "members/detail.html", {
