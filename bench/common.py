@@ -55,7 +55,9 @@ def run_worker(module: str, args: list[str], env: dict, poll: float = 0.02) -> d
 
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", module, *args], env=env, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args], env=env, stdout=out, stderr=err, text=True
+        )
         peak = 0
         try:
             handle = psutil.Process(proc.pid)
@@ -74,7 +76,9 @@ def run_worker(module: str, args: list[str], env: dict, poll: float = 0.02) -> d
         raise WorkerFailed(f"{module} {' '.join(args)} exited {proc.returncode}:\n{stderr[-4000:]}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if not lines:
-        raise WorkerFailed(f"{module} {' '.join(args)} printed no result:\n{stdout[-2000:]}\n{stderr[-2000:]}")
+        raise WorkerFailed(
+            f"{module} {' '.join(args)} printed no result:\n{stdout[-2000:]}\n{stderr[-2000:]}"
+        )
     result = json.loads(lines[-1])
     result["polled_peak_rss_mb"] = round(peak / 2**20, 1)
     result["process_seconds"] = round(elapsed, 3)
@@ -109,7 +113,8 @@ class Goal:
 
     @property
     def label(self) -> str:
-        return f"{'≥' if self.higher_is_better else '<'} {self.target:g} {self.unit}".rstrip()
+        unit = self.unit if self.unit in ("×", "%") else f" {self.unit}"
+        return f"{'≥' if self.higher_is_better else '<'} {self.target:g}{unit}".rstrip()
 
     def as_dict(self) -> dict:
         return {**asdict(self), "met": self.met}
@@ -129,6 +134,13 @@ def print_table(title: str, rows: list[tuple[str, str, Goal | None]]) -> None:
         else:
             print(f"{measure:<{width}}{value:>{vwidth}}  {goal.label:<16}{'met' if goal.met else 'MISSED'}")
     print("-" * (width + vwidth + 30))
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def machine() -> dict:

@@ -21,17 +21,27 @@ from scenarios import SCENARIOS, load  # noqa: E402
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Dangjian benchmarks")
-    parser.add_argument("scenarios", nargs="*", metavar="scenario", help=f"one of: {', '.join(SCENARIOS)} (default: all)")
-    parser.add_argument("--rows", type=int, default=None, help="rows for data-size scenarios (import-members: 100000)")
+    parser.add_argument(
+        "scenarios", nargs="*", metavar="scenario", help=f"one of: {', '.join(SCENARIOS)} (default: all)"
+    )
+    parser.add_argument(
+        "--rows", type=int, default=None, help="rows for data-size scenarios (import-members: 100000)"
+    )
     args = parser.parse_args(argv)
-    names = args.scenarios or [n for n in os.environ.get("SCENARIO", "").replace(",", " ").split() if n] or list(SCENARIOS)
+    names = (
+        args.scenarios
+        or [n for n in os.environ.get("SCENARIO", "").replace(",", " ").split() if n]
+        or list(SCENARIOS)
+    )
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
 
     RESULTS_DIR.mkdir(exist_ok=True)
     info = machine()
-    print(f"Dangjian benchmarks — Python {info['python']}, SQLite {info['sqlite']}, {info['cpus']} CPUs, {info['platform']}")
+    print(
+        f"Dangjian benchmarks — Python {info['python']}, SQLite {info['sqlite']}, {info['cpus']} CPUs, {info['platform']}"
+    )
     failed, missed = [], []
     for name in names:
         print(f"\n=== {name} ===")

@@ -12,14 +12,10 @@ from django.test import override_settings
 from dangjian.accounts.models import User
 from dangjian.core.dictionaries import EDUCATIONS
 from dangjian.core.idnumber import parse_id_number
-from dangjian.demo.generator import (
-    DEMO_PASSWORD,
-    DEMO_USERNAMES,
-    add_years,
-    build_demo,
-    make_credit_code,
-    reset_ledger,
-)
+from dangjian.demo.data import DEMO_PASSWORD, DEMO_USERNAMES
+from dangjian.demo.generator import build_demo
+from dangjian.demo.ledger import reset_ledger
+from dangjian.demo.people import add_years, make_credit_code
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrg
 from dangjian.places.models import Household, Region
@@ -128,6 +124,7 @@ def test_members_are_valid_and_realistic(demo):
     today = dt.date.today()
     for member in members[::25]:
         parsed = parse_id_number(member._plain_id_number())
+        assert parsed.value.startswith("3699")  # the invented prefecture: never a real person's number
         assert parsed.masked == member.id_number_masked
         assert parsed.birth_date == member.birth_date
         assert parsed.gender == member.gender
@@ -143,7 +140,10 @@ def test_members_are_valid_and_realistic(demo):
             assert member.full_on > member.joined_on and member.full_on <= today
         else:
             assert member.status == Member.Status.PROBATIONARY and member.full_on is None
-    share = lambda test: sum(1 for m in members if test(m)) / len(members)  # noqa: E731
+
+    def share(test):
+        return sum(1 for m in members if test(m)) / len(members)
+
     assert 0.65 <= share(lambda m: m.gender == "male") <= 0.75
     assert 0.03 <= share(lambda m: m.ethnicity != "01") <= 0.07
     assert 0.02 <= share(lambda m: m.status == Member.Status.PROBATIONARY) <= 0.04
@@ -202,10 +202,11 @@ def test_refuses_a_non_empty_database(demo):
 
 
 @pytest.mark.django_db
-def test_same_seed_same_county_and_reset_keeps_superusers(demo):
-    User.objects.create_superuser("root", password="Root@2026x")
+def test_same_seed_same_county_and_reset_keeps_only_superusers(demo):
     out = StringIO()
     with fast_hashing:
+        User.objects.create_superuser("root", password="Root@2026x")
+        User.objects.create_user("clerk", password="Clerk@2026x")
         call_command("demo", "--reset", "--seed", "1", stdout=out)
         assert first_members() == demo["first_members"]
         assert Member.objects.count() == demo["members"]
@@ -213,6 +214,7 @@ def test_same_seed_same_county_and_reset_keeps_superusers(demo):
         assert "示范县已生成" in text and DEMO_PASSWORD in text
         assert all(username in text for username, _ in DEMO_USERNAMES)
         assert User.objects.filter(username="root", is_superuser=True).exists()
+        assert not User.objects.filter(username="clerk").exists()
 
         call_command("demo", "--reset", "--seed", "2", stdout=StringIO())
         assert first_members() != demo["first_members"]

@@ -65,20 +65,30 @@ class IdNumberIndexWidget(widgets.Widget):
 
 class MemberResource(resources.ModelResource):
     name = fields.Field(attribute="name", column_name="姓名", widget=widgets.CharWidget())
-    gender = fields.Field(attribute="gender", column_name="性别", widget=LabelWidget(GENDER_BY_LABEL.get, "性别"))
+    gender = fields.Field(
+        attribute="gender", column_name="性别", widget=LabelWidget(GENDER_BY_LABEL.get, "性别")
+    )
     ethnicity = fields.Field(
         attribute="ethnicity", column_name="民族", widget=LabelWidget(ethnicity_code, "民族", default="01")
     )
-    id_number = fields.Field(attribute="id_number_index", column_name="公民身份号码", widget=IdNumberIndexWidget())
+    id_number = fields.Field(
+        attribute="id_number_index", column_name="公民身份号码", widget=IdNumberIndexWidget()
+    )
     birth_date = fields.Field(attribute="birth_date", column_name="出生日期", widget=LenientDateWidget())
-    education = fields.Field(attribute="education", column_name="学历", widget=LabelWidget(education_code, "学历"))
+    education = fields.Field(
+        attribute="education", column_name="学历", widget=LabelWidget(education_code, "学历")
+    )
     status = fields.Field(
-        attribute="status", column_name="人员类别", widget=LabelWidget(STATUSES.get, "人员类别", Member.Status.FULL)
+        attribute="status",
+        column_name="人员类别",
+        widget=LabelWidget(STATUSES.get, "人员类别", Member.Status.FULL),
     )
     joined_on = fields.Field(attribute="joined_on", column_name="入党日期", widget=LenientDateWidget())
     full_on = fields.Field(attribute="full_on", column_name="转为正式党员日期", widget=LenientDateWidget())
     job = fields.Field(attribute="job", column_name="工作岗位", widget=widgets.CharWidget())
-    org = fields.Field(attribute="org", column_name="所在党组织代码", widget=widgets.ForeignKeyWidget(PartyOrg, "code"))
+    org = fields.Field(
+        attribute="org", column_name="所在党组织代码", widget=widgets.ForeignKeyWidget(PartyOrg, "code")
+    )
 
     class Meta:
         model = Member

@@ -5,7 +5,21 @@ The figures follow what real counties report (see the issue): 15 townships and s
 Every name here is invented; any likeness to a real place is chance.
 """
 
-COUNTY_CODE = "369901"
+DEMO_PASSWORD = "Demo@2026"
+"""The one password of every demo account (8+ characters, upper, lower, digit and symbol)."""
+
+# (username, role) of the demo accounts, in the order the command lists them.
+DEMO_USERNAMES = [
+    ("county_admin", "county_admin"),
+    ("township_admin", "township_admin"),
+    ("branch_secretary", "branch_secretary"),
+    ("grid_worker", "grid_worker"),
+    ("department_handler", "department_handler"),
+    ("member", "member"),
+    ("resident", "resident"),
+]
+
+COUNTY_CODE = "369901"  # an invented code: prefecture 3699 does not exist in GB/T 2260
 COUNTY_NAME = "示范县"
 
 # (name, level, number of communities, number of villages). Streets (街道) carry the 6 communities of the
@@ -169,18 +183,9 @@ PHONE_PREFIXES = [
     "189", "191", "198", "199",
 ]  # fmt: skip
 
-# Where members born outside the county were born (the first six digits of their ID numbers).
-OTHER_BIRTH_REGIONS = [
-    "369902",
-    "369921",
-    "369922",
-    "369923",
-    "360102",
-    "360124",
-    "430104",
-    "420106",
-    "440306",
-]
+# Where members born outside the county were born (the first six digits of their ID numbers). Every
+# code is in the prefecture 3699, which does not exist, so no synthetic ID number can be a real person's.
+OTHER_BIRTH_REGIONS = ["369902", "369903", "369921", "369922", "369923", "369924", "369981"]
 
 # Minority ethnicities of the county (GB/T 3304 codes): 回, 苗, 壮, 满, 土家, 侗, 瑶, 畲.
 MINORITIES = ["03", "06", "08", "11", "15", "12", "13", "22"]

@@ -8,14 +8,9 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 
 from dangjian.accounts.services import AccountError
-from dangjian.demo.generator import (
-    DEMO_PASSWORD,
-    DemoError,
-    build_demo,
-    demo_accounts,
-    ledger_is_empty,
-    reset_ledger,
-)
+from dangjian.demo.data import DEMO_PASSWORD
+from dangjian.demo.generator import build_demo
+from dangjian.demo.ledger import DemoError, demo_accounts, ledger_is_empty, reset_ledger
 
 
 def _width(text: str) -> int:

@@ -1,0 +1,97 @@
+"""The demo county's place in the database: whether the ledger is empty, wiping it, and what it holds."""
+
+from collections import Counter
+
+from auditlog.context import disable_auditlog
+from auditlog.models import LogEntry
+from django.db import transaction
+
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.roles import ROLES
+from dangjian.members.models import Member
+from dangjian.orgs.models import PartyOrg
+from dangjian.places.models import Building, Household, Region
+from dangjian.units.models import Department, Unit
+
+from .data import DEMO_PASSWORD, DEMO_USERNAMES
+
+
+class DemoError(Exception):
+    """The demo cannot be built here; the message is Chinese."""
+
+
+def ledger_is_empty() -> bool:
+    """The demo only goes into a database without places, party organisations or members."""
+    return not (Region.objects.exists() or PartyOrg.objects.exists() or Member.all_objects.exists())
+
+
+@transaction.atomic
+def reset_ledger() -> None:
+    """Delete every ledger row: members, organisations, departments, units, households, buildings, places,
+    users other than superusers (with their role assignments) and the change log."""
+    with disable_auditlog():
+        User.objects.filter(is_superuser=False).delete()
+        Member.all_objects.all().delete()
+        PartyOrg.objects.all().delete()
+        Household.objects.all().delete()
+        Building.objects.all().delete()
+        Unit.objects.all().delete()
+        Department.objects.all().delete()
+        Region.objects.all().delete()
+        LogEntry.objects.all().delete()
+
+
+def demo_counts(county: Region) -> dict:
+    """What the county holds, by kind (read back from the database)."""
+    regions = Region.objects.filter(path__startswith=county.path)
+    levels = Counter(regions.values_list("level", flat=True))
+    grid_kinds = Counter(regions.filter(level=Region.Level.GRID).values_list("grid_kind", flat=True))
+    orgs = PartyOrg.objects.filter(region__path__startswith=county.path)
+    org_kinds = Counter(orgs.values_list("kind", flat=True))
+    departments = Counter(
+        Department.objects.filter(region__path__startswith=county.path).values_list("kind", flat=True)
+    )
+    members = Member.objects.filter(org__region__path__startswith=county.path)
+    return {
+        "townships": levels[Region.Level.TOWNSHIP] + levels[Region.Level.STREET],
+        "streets": levels[Region.Level.STREET],
+        "villages": levels[Region.Level.VILLAGE],
+        "communities": levels[Region.Level.COMMUNITY],
+        "community_grids": grid_kinds[Region.GridKind.COMPREHENSIVE],
+        "village_grids": grid_kinds[Region.GridKind.STANDARD],
+        "dedicated_grids": grid_kinds[Region.GridKind.DEDICATED],
+        "micro_grids": grid_kinds[Region.GridKind.MICRO],
+        "orgs": sum(org_kinds.values()),
+        "org_kinds": dict(org_kinds),
+        "grid_branches": orgs.filter(kind=PartyOrg.Kind.BRANCH, region__level=Region.Level.GRID).count(),
+        "party_groups": org_kinds[PartyOrg.Kind.GROUP],
+        "members": members.count(),
+        "probationary": members.filter(status=Member.Status.PROBATIONARY).count(),
+        "mobile_members": members.filter(is_mobile=True).count(),
+        "county_departments": departments[Department.Kind.COUNTY],
+        "stations": departments[Department.Kind.STATION],
+        "utilities": departments[Department.Kind.UTILITY],
+        "units": Unit.objects.filter(region__path__startswith=county.path).count(),
+        "buildings": Building.objects.filter(region_path__startswith=county.path).count(),
+        "households": Household.objects.filter(region_path__startswith=county.path).count(),
+        "accounts": RoleAssignment.objects.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]).count(),
+    }
+
+
+def demo_accounts() -> list[dict]:
+    """The demo accounts with their role label and the name of the node they are assigned to."""
+    rows = []
+    assignments = RoleAssignment.objects.select_related("user", "region", "org", "department")
+    for assignment in assignments.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]):
+        node = assignment.region or assignment.org or assignment.department
+        rows.append(
+            {
+                "username": assignment.user.username,
+                "role": assignment.role,
+                "role_label": ROLES[assignment.role].label,
+                "scope": str(node) if node else f"本人档案（{assignment.user.display_name}）",
+                "password": DEMO_PASSWORD,
+            }
+        )
+    order = [u for u, _ in DEMO_USERNAMES]
+    return sorted(rows, key=lambda row: order.index(row["username"]))
