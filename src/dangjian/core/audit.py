@@ -2,6 +2,7 @@
 
 import contextvars
 
+from .bulk import insert_rows
 from .models import AccessLog
 
 _request_user = contextvars.ContextVar("dangjian_request_user", default=None)
@@ -86,4 +87,4 @@ def log_bulk_created(objects, fields=(), additional_data=None) -> None:
         )
         for obj in objects
     ]  # fmt: skip
-    LogEntry.objects.bulk_create(entries, batch_size=2000)
+    insert_rows(LogEntry, entries, [f.name for f in LogEntry._meta.concrete_fields if not f.primary_key])

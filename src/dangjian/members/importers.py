@@ -1,7 +1,10 @@
 """The member roster import (党员花名册): every rejection names its row, column, value and reason."""
 
+from django.utils import timezone
+
 from dangjian.core import crypto
 from dangjian.core.audit import log_bulk_created
+from dangjian.core.bulk import insert_rows
 from dangjian.core.dates import DateError, parse_date
 from dangjian.core.dictionaries import GENDER_BY_LABEL, education_code, ethnicity_code
 from dangjian.core.excel import Column, as_code, iter_chunks
@@ -159,6 +162,15 @@ class MemberImporter(Importer):
             return None
 
     def save(self, objects):
-        created = Member.objects.bulk_create(objects, batch_size=self.batch_size)
-        log_bulk_created(created, fields=("name", "status", "org", "id_number_masked"))
-        return len(created)
+        now = timezone.now()
+        for member in objects:
+            member.created_at = member.updated_at = now
+        fields = [f.name for f in Member._meta.concrete_fields if not f.primary_key]
+        insert_rows(Member, objects, fields, chunk=self.batch_size)
+        # Read the new ids back through the blind index (unique among live rows) for the audit entries.
+        by_index = {m.id_number_index: m for m in objects}
+        for chunk in iter_chunks(list(by_index), 500):
+            for pk, index in Member.objects.filter(id_number_index__in=chunk).values_list("pk", "id_number_index"):
+                by_index[index].pk = pk
+        log_bulk_created(objects, fields=("name", "status", "org", "id_number_masked"))
+        return len(objects)
