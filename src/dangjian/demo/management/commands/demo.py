@@ -48,6 +48,7 @@ class Command(BaseCommand):
             raise CommandError("--reset 与 --if-empty 不能同时使用")
         if if_empty and not ledger_is_empty():
             self.stdout.write("数据库中已有数据，未生成示范县。")
+            self.print_accounts()
             return
         started = time.monotonic()
         try:
@@ -98,9 +99,15 @@ class Command(BaseCommand):
         for label, value in lines:
             out.write(f"  {_pad(label, 14)}{value}")
         out.write("")
+        self.print_accounts()
+
+    def print_accounts(self) -> None:
+        out = self.stdout
+        rows = [(a["username"], a["role_label"], a["scope"], a["password"]) for a in demo_accounts()]
+        if not rows:
+            return
         out.write(f"演示账号（密码均为 {DEMO_PASSWORD}，仅供演示，正式使用前请删除或修改）：")
         header = ("用户名", "角色", "管辖范围", "密码")
-        rows = [(a["username"], a["role_label"], a["scope"], a["password"]) for a in demo_accounts()]
         widths = [max(_width(row[i]) for row in [header, *rows]) + 2 for i in range(4)]
         for row in [header, *rows]:
             out.write("  " + "".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip())
