@@ -12,8 +12,8 @@ def insert_rows(model, objects, field_names, chunk: int = 2000) -> None:
     fields = [model._meta.get_field(name) for name in field_names]
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
+    marks = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
     with connection.cursor() as cursor:
         for start in range(0, len(objects), chunk):
             rows = [

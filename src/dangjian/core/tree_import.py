@@ -65,3 +65,11 @@ class TreeImporter(Importer):
     def fail_if(self, errors: list):
         if errors:
             raise RowInvalid(*errors)
+
+
+def objects_by_code(model, code_field: str, rows, key: str) -> dict:
+    """{code: object} for every code that column `key` of the rows names, in one query."""
+    from .excel import as_code
+
+    codes = {as_code(values.get(key)) for _, values in rows} - {""}
+    return {getattr(o, code_field): o for o in model.objects.filter(**{f"{code_field}__in": codes})}

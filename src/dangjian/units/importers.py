@@ -1,6 +1,6 @@
 from dangjian.core.excel import Column, as_code
 from dangjian.core.imports import register_importer
-from dangjian.core.tree_import import TreeImporter
+from dangjian.core.tree_import import TreeImporter, objects_by_code
 from dangjian.places.models import Region
 
 from .models import Department
@@ -25,8 +25,7 @@ class DepartmentImporter(TreeImporter):
 
     def prepare(self, rows):
         super().prepare(rows)
-        codes = {as_code(v.get("region")) for _, v in rows} - {""}
-        self.regions = {r.division_code: r for r in Region.objects.filter(division_code__in=codes)}
+        self.regions = objects_by_code(Region, "division_code", rows, "region")
 
     def validate(self, row, values):
         errors = []
