@@ -42,7 +42,7 @@ class Select(forms.Select):
 
 class MemberFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="姓名/拼音首字母/身份证号", method="search",
-                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "张三、zs 或身份证号"}))
+                           widget=forms.TextInput(attrs=dict(placeholder="张三、zs 或身份证号", **{"class": "form-control form-control-sm"})))
     org = filters.CharFilter(label="党组织代码（含下级）", method="in_org",
                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     status = filters.ChoiceFilter(label="人员类别", choices=Member.Status.choices, widget=Select, empty_label="全部")
