@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "dangjian.units",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.tickets",
     "dangjian.demo",
 ]
 

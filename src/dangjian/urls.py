@@ -18,6 +18,8 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("regions/", include("dangjian.places.urls")),
     path("units/", include("dangjian.units.urls")),
+    path("tickets/", include("dangjian.tickets.urls")),
+    path("notifications/", views.notifications, name="notification-list"),
     path("imports/", include(import_urls())),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -24,3 +24,23 @@ def home(request):
         ("职能部门", Department.objects.restrict(user, "view").count(), "个", "/units/departments/"),
     ]
     return render(request, "home.html", {"title": "首页", "stats": stats, "breadcrumbs": []})
+
+
+@login_required
+def notifications(request):
+    """The user's in-app messages; POST marks them read."""
+    from django.core.paginator import Paginator
+    from django.shortcuts import redirect
+    from django.utils import timezone
+
+    from dangjian.core.models import Notification
+
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("notification-list")
+    page = Paginator(mine, 30).get_page(request.GET.get("page"))
+    return render(request, "notifications.html", {
+        "title": "站内通知", "page_obj": page, "breadcrumbs": [{"label": "站内通知"}],
+        "unread": mine.filter(read_at__isnull=True).count(),
+    })  # fmt: skip

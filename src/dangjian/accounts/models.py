@@ -36,7 +36,12 @@ class User(AbstractUser):
             if action not in ROLES[a.role].actions:
                 continue
             if a.role == "member":
-                if self.member_id:
+                if self.member_id and action == "report":
+                    # a member reports events in the place of their own organisation
+                    region = self.member.org.region if self.member.org_id else None
+                    if region is not None:
+                        regions.append(region.path)
+                elif self.member_id:
                     members.add(self.member_id)
             elif a.region_id:
                 regions.append(a.region.path)

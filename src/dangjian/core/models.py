@@ -51,3 +51,45 @@ class ImportRecord(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.filename}"
+
+
+class CalendarDay(models.Model):
+    """An official rest day or make-up working day entered by an administrator.
+
+    chinese-calendar carries the State Council's schedule only up to the last year it has published; a
+    county enters the next year's schedule here as soon as it is announced. An entry always wins.
+    """
+
+    date = models.DateField("日期", unique=True)
+    is_workday = models.BooleanField("是否工作日")
+    name = models.CharField("说明", max_length=50, blank=True, help_text="如：春节、国庆节调休上班")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "法定节假日安排"
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}"
+
+
+class Notification(models.Model):
+    """An in-app message for one user. `key` makes periodic jobs idempotent: one message per key and user."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE,
+                             related_name="notifications")
+    key = models.CharField("去重键", max_length=120)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    level = models.CharField("级别", max_length=16, default="info",
+                             choices=[("info", "提示"), ("warning", "提醒"), ("danger", "警告")])
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "站内通知"
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_key")]
+
+    def __str__(self):
+        return self.title

@@ -14,7 +14,10 @@ from django.db import models
 from django.db.models import Q
 from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
 
-ACTIONS = ("view", "change", "import", "export", "unmask", "manage_users")
+ACTIONS = ("view", "change", "import", "export", "unmask", "manage_users",
+           "report",  # report events (随手拍) in grids of the scope
+           "command",  # the command center: register, dispatch, verify, whistle, merge
+           "handle")  # a department: accept, return, extend, resolve, respond
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.TicketListView.as_view(), name="ticket-list"),
+    path("queue/", views.queue, name="ticket-queue"),
+    path("queue/dispatch/", views.bulk_dispatch, name="ticket-bulk-dispatch"),
+    path("inbox/", views.AssignmentInboxView.as_view(), name="ticket-inbox"),
+    path("report/", views.report, name="ticket-report"),
+    path("mine/", views.mine, name="ticket-mine"),
+    path("map/", views.ticket_map, name="ticket-map"),
+    path("metrics/", views.metrics_page, name="ticket-metrics"),
+    path("assessment/", views.assessment_page, name="ticket-assessment"),
+    path("categories/", views.CategoryListView.as_view(), name="ticket-categories"),
+    path("photos/<int:pk>/", views.photo, name="ticket-photo"),
+    path("<int:pk>/", views.detail, name="ticket-detail"),
+    path("<int:pk>/<str:name>/", views.act, name="ticket-act"),
+]
