@@ -23,9 +23,27 @@ MAY_UNMASK_A = {"county_admin", "township_admin"}
 MAY_CHANGE_MEMBER_A = {"county_admin", "township_admin", "branch_secretary"}
 MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
-                    "api-schema", "api-docs", "api-redoc"]  # fmt: skip
+                    "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
+                    "ticket-assessment", "notification-list"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
-             "api:member-list"]  # fmt: skip
+             "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
+# Ticket pages open only to the roles that work there; the others get 404.
+COMMANDERS = {"county_admin", "township_admin"}
+REGION_VIEWERS = {"county_admin", "township_admin", "branch_secretary", "grid_worker"}
+TICKET_PAGES = {
+    "ticket-queue": COMMANDERS,
+    "ticket-inbox": {"department_handler"},
+    "ticket-report": set(ROLES) - {"department_handler"},
+    "ticket-map": REGION_VIEWERS,
+    "ticket-metrics": REGION_VIEWERS | {"department_handler"},
+}
+# Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
+SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
+SEES_TICKET_B = {"county_admin"}
+TICKET_ACTIONS = ["register", "reject", "dispatch", "accept", "return", "extend", "approve_extension", "resolve",
+                  "verify", "rate", "whistle", "respond", "merge"]  # fmt: skip
+TICKET_OBJECT_ROUTES = ["ticket-detail", "ticket-photo", "ticket-act", "api:ticket-detail",
+                        *(f"api:ticket-{a.replace('_', '-')}" for a in TICKET_ACTIONS)]  # fmt: skip
 OBJECT_ROUTES = {
     # name: (method, object key pair, set of roles that see a, set that see b)
     "member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),
@@ -41,6 +59,7 @@ OBJECT_ROUTES = {
     "api:unit-detail": ("get", "unit", SEES_REGION_A, set()),
 }
 IMPORT_ROUTES = ["import-index", "import-page", "import-template", "import-report"]
+POST_ONLY = {"ticket-bulk-dispatch": COMMANDERS}
 PUBLIC = {"login", "logout"}
 
 
@@ -69,7 +88,8 @@ def all_route_names():
 
 
 def test_every_route_is_in_the_matrix():
-    covered = set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
+    covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
+               | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY))
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -127,3 +147,57 @@ def test_api_lists_are_scoped(client, county):
     client.force_login(county.users["department_handler"])
     assert client.get(reverse("api:member-list")).json()["results"] == []
     assert [d["code"] for d in client.get(reverse("api:department-list")).json()["results"]] == ["BM001", "BM001-01"]
+
+
+@pytest.fixture
+def tickets(county):
+    """Ticket a (town A, dispatched to the station, with a photo) and ticket b (town B, only reported)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.places.models import Region
+    from dangjian.tickets import services
+
+    grid_b = Region.objects.add_child(Region.objects.get(pk=county.village_b.pk), dict(
+        division_code="369901002001001", name="柳林村一网格", level="grid", grid_kind="standard"))
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    a = services.do_report_ticket(actor=county.users["grid_worker"], title="甲", description="甲事件",
+                                  category="0102", grid=county.grid_a, source="grid_worker",
+                                  photos=[SimpleUploadedFile("a.png", png, "image/png")])
+    services.do_register(actor=None, ticket=a)
+    services.do_dispatch(actor=None, ticket=a, department="BM001-01")
+    b = services.do_report_ticket(actor=None, title="乙", description="乙事件", category="0102", grid=grid_b,
+                                  source="hotline")
+    return a, b
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_ticket_pages_answer_only_their_roles(client, county, role):
+    client.force_login(county.users[role])
+    for name, roles in TICKET_PAGES.items():
+        assert client.get(reverse(name)).status_code == (200 if role in roles else 404), (role, name)
+    for name, roles in POST_ONLY.items():
+        assert client.post(reverse(name)).status_code == (302 if role in roles else 404), (role, name)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_ticket_objects_inside_and_outside_scope(client, county, tickets, role):
+    """Out of scope is 404 on every ticket route; inside it the page renders, or the action answers with its own
+    refusal (400/403/409) or success — never 404."""
+    client.force_login(county.users[role])
+    for ticket, sees in zip(tickets, (SEES_TICKET_A, SEES_TICKET_B), strict=True):
+        visible = role in sees
+        assert client.get(reverse("ticket-detail", args=[ticket.pk])).status_code == (200 if visible else 404)
+        assert client.get(reverse("api:ticket-detail", args=[ticket.pk])).status_code == (200 if visible else 404)
+        for photo in ticket.photos.all():
+            assert client.get(reverse("ticket-photo", args=[photo.pk])).status_code == (200 if visible else 404)
+        for action in TICKET_ACTIONS:
+            api = client.post(reverse(f"api:ticket-{action.replace('_', '-')}", args=[ticket.pk]), {},
+                              content_type="application/json")
+            page = client.post(reverse("ticket-act", args=[ticket.pk, action]))
+            if visible:
+                assert api.status_code in (200, 400, 403, 409), (role, action, api.status_code)
+                assert page.status_code == 302, (role, action)
+            else:
+                assert (api.status_code, page.status_code) == (404, 404), (role, action)

@@ -18,9 +18,8 @@ def _top_categories():
 
 class TicketFilterSet(filters.FilterSet):
     q = filters.CharFilter(label="编号或标题", method="search", widget=TEXT)
-    status = filters.MultipleChoiceFilter(label="状态", choices=Ticket.Status.choices,
-                                          widget=forms.SelectMultiple(attrs={"class": "form-select form-select-sm",
-                                                                             "size": 1}))
+    status = filters.ChoiceFilter(label="状态", choices=[("open", "全部未结案"), *Ticket.Status.choices],
+                                  method="in_status", widget=SELECT, empty_label="全部")
     category = filters.ChoiceFilter(label="事件大类", choices=_top_categories, method="in_category",
                                     widget=SELECT, empty_label="全部")
     source = filters.ChoiceFilter(label="来源", choices=Ticket.Source.choices, widget=SELECT, empty_label="全部")
@@ -37,6 +36,9 @@ class TicketFilterSet(filters.FilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(Q(number=value.upper()) | Q(title__contains=value))
+
+    def in_status(self, queryset, name, value):
+        return queryset.filter(status__in=Ticket.OPEN_STATUSES) if value == "open" else queryset.filter(status=value)
 
     def in_category(self, queryset, name, value):
         return queryset.filter(Q(category__code=value) | Q(category__parent__code=value))

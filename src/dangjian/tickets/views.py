@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangjian.core import workdays
@@ -126,6 +127,8 @@ def queue(request):
 def bulk_dispatch(request):
     """批量派单: register (when needed) and dispatch every chosen ticket to one department; each one is its own
     transaction, so one refusal does not undo the others, and every refusal is reported by ticket number."""
+    if not request.user.can("command"):
+        raise Http404
     numbers = request.POST.getlist("tickets")
     department = request.POST.get("department")
     if not numbers or not department:
@@ -240,7 +243,10 @@ def act(request, pk, name):
         messages.error(request, exc.message)
     else:
         messages.success(request, "操作成功")
-    return redirect(request.POST.get("next") or reverse("ticket-detail", args=[ticket.pk]))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("ticket-detail", args=[ticket.pk])
+    return redirect(back)
 
 
 @login_required
@@ -315,13 +321,21 @@ def mine(request):
 
 
 # ---- map, metrics, assessment ----------------------------------------------------------------------------------
-def _scope_root(request) -> Region:
-    """The region the page looks at: ?scope=<division code> inside the user's scope, else their top region."""
+def _scope_root(request, departments=False):
+    """The node the page looks at: ?scope=<region or department code> inside the user's scope, else their
+    top region (or, for department users, their top department)."""
     regions = Region.objects.restrict(request.user, "view")
     code = request.GET.get("scope")
     if code:
-        return get_object_or_404(regions, division_code=code)
+        found = regions.filter(division_code=code).first()
+        if found is None and departments:
+            found = Department.objects.restrict(request.user, "view").filter(code=code).first()
+        if found is None:
+            raise Http404
+        return found
     root = regions.order_by("depth", "path").first()
+    if root is None and departments:
+        root = Department.objects.restrict(request.user, "view").order_by("depth", "path").first()
     if root is None:
         raise Http404
     return root
@@ -338,8 +352,7 @@ def ticket_map(request):
     top = max(open_by_grid.values(), default=0)
     features = [{"type": "Feature", "geometry": g.boundary, "properties": {
         "name": g.name, "code": g.division_code, "open": open_by_grid.get(g.pk, 0),
-        "url": reverse("ticket-list") + f"?region={g.division_code}&status=reported&status=registered"
-               "&status=dispatched&status=processing&status=resolved"}}
+        "url": reverse("ticket-list") + f"?region={g.division_code}&status=open"}}
         for g in grids if g.boundary]  # fmt: skip
     heat = sorted(({"grid": g, "open": open_by_grid.get(g.pk, 0),
                     "level": 0 if not top else min(4, int(open_by_grid.get(g.pk, 0) * 5 / (top + 1)))}
@@ -363,19 +376,24 @@ def _period(request):
 @login_required
 def metrics_page(request):
     """指标: the figures with numerator and denominator, a chart, and a ranking of child regions."""
-    root = _scope_root(request)
+    root = _scope_root(request, departments=True)
+    is_region = isinstance(root, Region)
+    code = root.division_code if is_region else root.code
     date_from, date_to, warning = _period(request)
-    qs = queries.scoped_assignments(request.user, scope=root.division_code, date_from=date_from, date_to=date_to)
+    qs = queries.scoped_assignments(request.user, scope=code, date_from=date_from, date_to=date_to)
     figures = queries.ticket_metrics(qs)
-    children = queries.ticket_metrics_by(qs, f"child:{root.path}")
+    children = queries.ticket_metrics_by(qs, f"child:{root.path}" if is_region else "department")
     by_category = queries.ticket_metrics_by(qs, "category")
-    base = f"?from={date_from}&to={date_to}"
     return render(request, "tickets/metrics.html", {
         "title": "工单统计", "root": root, "date_from": date_from, "date_to": date_to, "warning": warning,
-        "figures": figures, "metrics": METRICS, "children": children, "by_category": by_category,
-        "list_url": reverse("ticket-list") + f"?region={root.division_code}&created_from={date_from}"
-                                             f"&created_to={date_to}",
-        "base": base, "rate_keys": [k for k, m in METRICS.items() if m.is_rate],
+        "figures": figures, "children": children, "by_category": by_category,
+        "code": code, "is_region": is_region,
+        "list_url": reverse("ticket-list") + (f"?region={code}&" if is_region else "?")
+        + f"created_from={date_from}&created_to={date_to}",
+        "cards": [{"key": m.key, "label": m.label, "value": figures[m.key], "num": figures[m.numerator],
+                   "num_label": METRICS[m.numerator].label if m.numerator in METRICS else "有效回访−不满意",
+                   "den": figures[m.denominator], "den_label": METRICS[m.denominator].label}
+                  for m in METRICS.values() if m.is_rate],
         "breadcrumbs": [*CRUMBS, {"label": "工单统计"}],
     })  # fmt: skip
 

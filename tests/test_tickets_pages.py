@@ -1,0 +1,121 @@
+"""The ticket pages through the Django test client: each renders for its users and its forms act."""
+
+import io
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from dangjian.accounts.services import do_create_user
+from dangjian.core.models import AccessLog, Notification
+from dangjian.tickets import services
+from dangjian.tickets.models import GridWorker, Ticket
+from tests.factories import PASSWORD
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+def station_handler(county):
+    user, _ = do_create_user(actor=None, username="station", password=PASSWORD, role="department_handler",
+                             scope_code="BM001-01")
+    return user
+
+
+def reported(county, title="垃圾堆放"):
+    return services.do_report_ticket(actor=county.users["grid_worker"], title=title, description="路边垃圾未清运",
+                                     category="0102", grid="369901001001001", source="grid_worker")
+
+
+def test_report_page_creates_ticket_with_photo(county, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(county.users["grid_worker"])
+    assert client.get(reverse("ticket-report")).status_code == 200
+    response = client.post(reverse("ticket-report"), {
+        "title": "井盖缺失", "description": "路口井盖缺失", "category": "0504", "grid": "369901001001001",
+        "source": "grid_worker", "photos": [SimpleUploadedFile("a.png", PNG, "image/png")]})  # fmt: skip
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(title="井盖缺失")
+    assert ticket.photos.count() == 1
+    mine = client.get(reverse("ticket-mine"))
+    assert ticket.number in mine.content.decode()
+    photo = client.get(reverse("ticket-photo", args=[ticket.photos.get().pk]))
+    assert photo.status_code == 200 and b"".join(photo.streaming_content) == PNG
+
+
+def test_report_page_refuses_bad_input_and_keeps_it(county, client):
+    client.force_login(county.users["grid_worker"])
+    response = client.post(reverse("ticket-report"), {"title": "井盖缺失", "description": "", "category": "0504",
+                                                       "grid": "369901001001001"})
+    assert response.status_code == 400
+    assert "请填写事件描述" in response.content.decode() and "井盖缺失" in response.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_queue_bulk_dispatch_and_detail_actions(county, client, station_handler):
+    a, b = reported(county, "一"), reported(county, "二")
+    admin = county.users["township_admin"]
+    client.force_login(admin)
+    page = client.get(reverse("ticket-queue"))
+    assert page.status_code == 200 and a.number in page.content.decode()
+    client.post(reverse("ticket-bulk-dispatch"), {"tickets": [a.pk, b.pk], "department": "BM001-01"})
+    assert set(Ticket.objects.values_list("status", flat=True)) == {"dispatched"}
+    client.force_login(station_handler)
+    inbox = client.get(reverse("ticket-inbox"))
+    assert a.number in inbox.content.decode()
+    detail = client.get(reverse("ticket-detail", args=[a.pk])).content.decode()
+    assert 'data-action="accept"' in detail and 'data-action="return"' in detail
+    client.post(reverse("ticket-act", args=[a.pk, "accept"]))
+    client.post(reverse("ticket-act", args=[a.pk, "resolve"]), {"result": "已清运"})
+    response = client.post(reverse("ticket-act", args=[a.pk, "accept"]), follow=True)
+    assert "不能受理" in response.content.decode()
+    client.force_login(admin)
+    client.post(reverse("ticket-act", args=[a.pk, "verify"]), {"passed": "true"})
+    a.refresh_from_db()
+    assert a.status == "closed"
+    timeline = client.get(reverse("ticket-detail", args=[a.pk])).content.decode()
+    for label in ("上报", "立案", "派单", "受理", "办结反馈", "核查通过，结案"):
+        assert label in timeline
+
+
+def test_rate_from_my_reports(county, client, station_handler):
+    t = reported(county)
+    admin = county.users["township_admin"]
+    services.do_register(actor=admin, ticket=t)
+    services.do_dispatch(actor=admin, ticket=t, department="BM001-01")
+    services.do_accept(actor=station_handler, ticket=t)
+    services.do_resolve(actor=station_handler, ticket=t, result="好了")
+    services.do_verify(actor=admin, ticket=t, passed=True)
+    client.force_login(county.users["grid_worker"])
+    assert Notification.objects.filter(user=county.users["grid_worker"], key__endswith=":closed").exists()
+    client.post(reverse("ticket-act", args=[t.pk, "rate"]), {"satisfaction": "satisfied", "next": "https://evil.example/"})
+    t.refresh_from_db()
+    assert t.satisfaction == "satisfied"
+
+
+@pytest.mark.parametrize("name", ["ticket-list", "ticket-map", "ticket-metrics", "ticket-assessment",
+                                  "ticket-categories", "notification-list"])
+def test_read_pages_render(county, client, name):
+    reported(county)
+    client.force_login(county.users["county_admin"])
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+
+
+def test_assessment_counts_and_export(county, client):
+    GridWorker.objects.create(user=county.users["grid_worker"], grid=county.grid_a, region_path=county.grid_a.path,
+                              kind="micro", name="王网格")
+    t = reported(county)
+    services.do_register(actor=county.users["township_admin"], ticket=t)
+    reported(county, "无效")
+    client.force_login(county.users["county_admin"])
+    page = client.get(reverse("ticket-assessment")).content.decode()
+    assert "王网格" in page
+    response = client.get(reverse("ticket-assessment") + "?export=xlsx")
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    data = [r for r in rows if r and r[0] == "王网格"][0]
+    assert data[3:5] == (2, 1)  # reports made, valid (registered)
+    assert data[9] == 2.0  # micro-grid reward for one valid report at the default 2.00 元
+    assert AccessLog.objects.filter(action="export", object_type="grid_worker_assessment").exists()
