@@ -58,3 +58,26 @@ def test_refusals(county):
     with pytest.raises(Invalid):
         report(county, category="01")
     assert Ticket.objects.get(pk=ticket.pk).status == "reported"
+
+
+def test_metrics_cli_json_and_text(county):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    ticket = report(county)
+    services.do_register(actor=None, ticket=ticket)
+    services.do_dispatch(actor=None, ticket=ticket, department="BM001")
+    out = StringIO()
+    call_command("tickets", "metrics", "--scope", "369901", "--format", "json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert (body["dispatched"], body["accepted"], body["acceptance_rate"], body["on_time_rate"]) == (1, 0, 0.0, None)
+    out = StringIO()
+    call_command("tickets", "metrics", "--scope", "BM001", stdout=out)
+    assert "受理率：0.0%（0 / 1）" in out.getvalue() and "按期办结率：—（分母为 0）" in out.getvalue()
+    with pytest.raises(CommandError, match="找不到代码"):
+        call_command("tickets", "metrics", "--scope", "999999", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("tickets", "metrics", "--from", "2026-13-45", stdout=StringIO())

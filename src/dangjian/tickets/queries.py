@@ -73,7 +73,7 @@ def _rate(numerator, denominator):
 
 
 def _with_rates(counts: dict) -> dict:
-    counts["rated_not_dissatisfied"] = counts["rated"] - counts["dissatisfied"]
+    counts["satisfied"] = counts["rated"] - counts["dissatisfied"]
     if counts["avg_hours_to_close"] is not None:
         counts["avg_hours_to_close"] = round(counts["avg_hours_to_close"], 1)
     for m in METRICS.values():

@@ -391,7 +391,7 @@ def metrics_page(request):
         "list_url": reverse("ticket-list") + (f"?region={code}&" if is_region else "?")
         + f"created_from={date_from}&created_to={date_to}",
         "cards": [{"key": m.key, "label": m.label, "value": figures[m.key], "num": figures[m.numerator],
-                   "num_label": METRICS[m.numerator].label if m.numerator in METRICS else "有效回访−不满意",
+                   "num_label": METRICS[m.numerator].label,
                    "den": figures[m.denominator], "den_label": METRICS[m.denominator].label}
                   for m in METRICS.values() if m.is_rate],
         "breadcrumbs": [*CRUMBS, {"label": "工单统计"}],
