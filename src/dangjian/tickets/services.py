@@ -103,8 +103,11 @@ def handler_users(department_path: str):
 
 
 def _users_covering(node: str, path: str, roles):
-    rows = RoleAssignment.objects.filter(role__in=roles, **{f"{node}__isnull": False}).select_related("user", node)
-    return [a.user for a in rows if a.user.is_active and path.startswith(getattr(a, node).path)]
+    """Active users holding one of `roles` on `path` or any of its ancestors (one indexed query)."""
+    step = {"region": Region, "department": Department}[node].steplen
+    ancestors = [path[:n] for n in range(step, len(path) + 1, step)]
+    rows = RoleAssignment.objects.filter(role__in=roles, **{f"{node}__path__in": ancestors, "user__is_active": True})
+    return list({a.user_id: a.user for a in rows.select_related("user")}.values())
 
 
 def _ticket_status_from_lead(ticket: Ticket) -> None:
