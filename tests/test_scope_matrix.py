@@ -34,6 +34,7 @@ TICKET_PAGES = {
     "ticket-queue": COMMANDERS,
     "ticket-inbox": {"department_handler"},
     "ticket-report": set(ROLES) - {"department_handler"},
+    "ticket-visits": set(ROLES) - {"department_handler"},
     "ticket-map": REGION_VIEWERS,
     "ticket-metrics": REGION_VIEWERS | {"department_handler"},
 }

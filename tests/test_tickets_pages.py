@@ -119,3 +119,47 @@ def test_assessment_counts_and_export(county, client):
     assert data[3:5] == (2, 1)  # reports made, valid (registered)
     assert data[9] == 2.0  # micro-grid reward for one valid report at the default 2.00 元
     assert AccessLog.objects.filter(action="export", object_type="grid_worker_assessment").exists()
+
+
+def test_grid_worker_roster_import_all_or_nothing(county, tmp_path):
+    from dangjian.core.services import do_import
+    from tests.sheets import write
+
+    header = ["姓名", "登录用户名", "网格代码", "类别"]
+    bad = write(tmp_path, "bad", [header, ["王网格", "grid_worker", "369901001001001", "微网格员"],
+                                  ["李网格", "nobody", "369901001001001", "专职网格员"],
+                                  ["赵网格", "resident", "369901001", "巡逻员"]], fmt="xlsx")
+    result = do_import("grid_workers", bad.read_bytes(), actor=county.users["township_admin"])
+    reasons = {(e.row, e.column): e.reason for e in result.errors}
+    assert "用户不存在" in reasons[(3, "登录用户名")]
+    assert "不是网格" in reasons[(4, "网格代码")] and "应为" in reasons[(4, "类别")]
+    assert not GridWorker.objects.exists()
+    good = write(tmp_path, "good", [header, ["王网格", "grid_worker", "369901001001001", "微网格员"],
+                                    ["赵网格", "resident", "369901001001001", ""]], fmt="ods")
+    result = do_import("grid_workers", good.read_bytes(), actor=county.users["township_admin"])
+    assert result.ok and result.imported == 2
+    zhao = GridWorker.objects.get(name="赵网格")
+    assert zhao.kind == "full_time" and zhao.user.assignments.filter(role="grid_worker", region=county.grid_a).exists()
+
+
+def test_visit_page_records_and_refuses(county, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dangjian.places.models import Household
+
+    GridWorker.objects.create(user=county.users["grid_worker"], grid=county.grid_a, region_path=county.grid_a.path,
+                              name="王网格")
+    home = Household.objects.create(grid=county.grid_a, region_path=county.grid_a.path, head_name="刘大爷")
+    client.force_login(county.users["grid_worker"])
+    today = timezone.localdate()
+    assert client.post(reverse("ticket-visits"), {"household": home.pk, "visited_on": today.isoformat(),
+                                                  "note": "反映路灯不亮"}).status_code == 302
+    again = client.post(reverse("ticket-visits"), {"household": home.pk, "visited_on": today.isoformat()})
+    assert again.status_code == 400 and "已登记过" in again.content.decode()
+    future = client.post(reverse("ticket-visits"), {"household": home.pk,
+                                                    "visited_on": (today + dt.timedelta(days=1)).isoformat()})
+    assert "不能晚于今天" in future.content.decode()
+    page = client.get(reverse("ticket-visits")).content.decode()
+    assert "本月已走访 1 户次" in page and "刘大爷" in page

@@ -10,6 +10,7 @@ class TicketsConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
+        from . import importers  # noqa: F401
         from .jobs import run_deadlines
 
         register_job("ticket_deadlines", run_deadlines)
@@ -22,5 +23,6 @@ class TicketsConfig(AppConfig):
             MenuItem("工单统计", "ticket-metrics", "view"),
             MenuItem("网格员考核", "ticket-assessment", "view"),
             MenuItem("随手拍", "ticket-report", "report"),
+            MenuItem("走访登记", "ticket-visits", "report"),
             MenuItem("事件分类", "ticket-categories", "view"),
         ])  # fmt: skip

@@ -13,11 +13,21 @@ from dangjian.accounts.models import RoleAssignment
 from dangjian.core import workdays
 from dangjian.core.notify import notify
 from dangjian.core.scope import user_scope
-from dangjian.places.models import Region
+from dangjian.places.models import Household, Region
 from dangjian.units.models import Department
 
 from .errors import Conflict, Forbidden, Invalid
-from .models import Assignment, Ticket, TicketCategory, TicketCounter, TicketEvent, TicketPhoto, TicketPolicy
+from .models import (
+    Assignment,
+    GridWorker,
+    Ticket,
+    TicketCategory,
+    TicketCounter,
+    TicketEvent,
+    TicketPhoto,
+    TicketPolicy,
+    Visit,
+)
 from .photos import check_photos
 
 Status = Ticket.Status
@@ -536,6 +546,32 @@ def do_rate(*, actor, ticket, satisfaction, note="", now=None) -> Ticket:
     ticket.assignments.filter(role=Assignment.Role.LEAD, status=AStatus.CLOSED).update(satisfaction=satisfaction)
     record_event(ticket, Kind.RATE, actor, now, note=note, data={"satisfaction": satisfaction})
     return ticket
+
+
+# ---- grid workers --------------------------------------------------------------------------------------------
+@transaction.atomic
+def do_record_visit(*, actor, household, visited_on: dt.date, note="", today=None) -> Visit:
+    """民情家访: a grid worker records a visit to a household of their own grid."""
+    today = today or timezone.localdate()
+    worker = GridWorker.objects.filter(user=actor).select_related("grid").first() if actor is not None else None
+    if worker is None:
+        raise Forbidden("只有登记在册的网格员可以登记走访")
+    if not isinstance(household, Household):
+        household = Household.objects.filter(pk=household).first()
+        if household is None:
+            raise Invalid("请选择走访的户", "household")
+    if not household.region_path.startswith(worker.region_path):
+        raise Forbidden(f"“{household.head_name}”户不在您的网格“{worker.grid.name}”内")
+    if not isinstance(visited_on, dt.date):
+        raise Invalid("请填写走访日期", "visited_on")
+    if visited_on > today:
+        raise Invalid("走访日期不能晚于今天", "visited_on")
+    if visited_on < (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1):
+        raise Invalid("只能补登本月和上月的走访", "visited_on")
+    if Visit.objects.filter(worker=worker, household=household, visited_on=visited_on).exists():
+        raise Conflict(f"{visited_on} 已登记过对“{household.head_name}”户的走访")
+    return Visit.objects.create(worker=worker, household=household, region_path=household.region_path,
+                                visited_on=visited_on, note=(note or "").strip())
 
 
 ACTIONS = {

@@ -9,6 +9,7 @@ urlpatterns = [
     path("inbox/", views.AssignmentInboxView.as_view(), name="ticket-inbox"),
     path("report/", views.report, name="ticket-report"),
     path("mine/", views.mine, name="ticket-mine"),
+    path("visits/", views.visits, name="ticket-visits"),
     path("map/", views.ticket_map, name="ticket-map"),
     path("metrics/", views.metrics_page, name="ticket-metrics"),
     path("assessment/", views.assessment_page, name="ticket-assessment"),

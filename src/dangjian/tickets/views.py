@@ -19,7 +19,7 @@ from dangjian.core import workdays
 from dangjian.core.scope import user_scope
 from dangjian.core.tables import Col, attr
 from dangjian.core.views import ObjectListView, xlsx_response
-from dangjian.places.models import Region
+from dangjian.places.models import Household, Region
 from dangjian.units.models import Department
 
 from . import queries, services
@@ -27,7 +27,7 @@ from .api import PAYLOADS
 from .errors import TicketError
 from .filters import AssignmentFilterSet, TicketFilterSet
 from .metrics import METRICS
-from .models import Assignment, Ticket, TicketCategory, TicketPhoto
+from .models import Assignment, GridWorker, Ticket, TicketCategory, TicketPhoto, Visit
 
 CRUMBS = [{"label": "吹哨报到"}]
 
@@ -318,6 +318,38 @@ def mine(request):
         "title": "我的上报", "page_obj": page, "satisfactions": Ticket.Satisfaction.choices,
         "breadcrumbs": [*CRUMBS, {"label": "随手拍", "url": reverse("ticket-report")}, {"label": "我的上报"}],
     })  # fmt: skip
+
+
+@login_required
+def visits(request):
+    """走访登记: a grid worker records household visits in their grid and sees this month's."""
+    worker = GridWorker.objects.filter(user=request.user).select_related("grid").first()
+    if worker is None:
+        if not request.user.can("report"):
+            raise Http404
+        return render(request, "tickets/visits.html", {"title": "走访登记", "worker": None,
+                                                       "breadcrumbs": [*CRUMBS, {"label": "走访登记"}]})
+    error = None
+    if request.method == "POST":
+        try:
+            visited_on = dt.date.fromisoformat(request.POST.get("visited_on") or "")
+        except ValueError:
+            visited_on = None
+        try:
+            services.do_record_visit(actor=request.user, household=request.POST.get("household"),
+                                     visited_on=visited_on, note=request.POST.get("note", ""))
+        except TicketError as exc:
+            error = exc
+        else:
+            messages.success(request, "走访已登记")
+            return redirect("ticket-visits")
+    today = timezone.localdate()
+    done = Visit.objects.filter(worker=worker, visited_on__gte=today.replace(day=1)).select_related("household")
+    return render(request, "tickets/visits.html", {
+        "title": "走访登记", "worker": worker, "error": error, "today": today, "visits": done,
+        "households": Household.objects.filter(region_path__startswith=worker.region_path).order_by("head_name")[:1000],
+        "breadcrumbs": [*CRUMBS, {"label": "走访登记"}],
+    }, status=400 if error else 200)  # fmt: skip
 
 
 # ---- map, metrics, assessment ----------------------------------------------------------------------------------
