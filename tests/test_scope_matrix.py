@@ -37,7 +37,11 @@ TICKET_PAGES = {
     "ticket-visits": set(ROLES) - {"department_handler"},
     "ticket-map": REGION_VIEWERS,
     "ticket-metrics": REGION_VIEWERS | {"department_handler"},
+    "ticket-category-add": {"county_admin"},
+    "ticket-policy": {"county_admin"},
+    "calendar-days": {"county_admin"},
 }
+CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
 # Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
 SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
 SEES_TICKET_B = {"county_admin"}
@@ -90,7 +94,7 @@ def all_route_names():
 
 def test_every_route_is_in_the_matrix():
     covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
-               | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY))
+               | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES))
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -202,3 +206,21 @@ def test_ticket_objects_inside_and_outside_scope(client, county, tickets, role):
                 assert page.status_code == 302, (role, action)
             else:
                 assert (api.status_code, page.status_code) == (404, 404), (role, action)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_county_settings_only_for_county_admin(client, county, role):
+    import datetime as dt
+
+    from dangjian.core.models import CalendarDay
+    from dangjian.tickets.models import TicketCategory
+
+    day = CalendarDay.objects.create(date=dt.date(2027, 1, 1), is_workday=False, name="元旦")
+    client.force_login(county.users[role])
+    expected = 200 if role == "county_admin" else 404
+    category = TicketCategory.objects.get(code="0102")
+    assert client.get(reverse("ticket-category-edit", args=[category.pk])).status_code == expected
+    response = client.post(reverse("calendar-day-delete", args=[day.pk]))
+    assert response.status_code == (302 if role == "county_admin" else 404)
+    assert CalendarDay.objects.filter(pk=day.pk).exists() == (role != "county_admin")

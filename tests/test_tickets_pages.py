@@ -163,3 +163,38 @@ def test_visit_page_records_and_refuses(county, client):
     assert "不能晚于今天" in future.content.decode()
     page = client.get(reverse("ticket-visits")).content.decode()
     assert "本月已走访 1 户次" in page and "刘大爷" in page
+
+
+def test_county_edits_category_policy_and_holidays(county, client):
+    import datetime as dt
+
+    from auditlog.models import LogEntry
+
+    from dangjian.core import workdays
+    from dangjian.tickets.models import TicketCategory, TicketPolicy
+
+    client.force_login(county.users["county_admin"])
+    category = TicketCategory.objects.get(code="0102")
+    response = client.post(reverse("ticket-category-edit", args=[category.pk]), {
+        "name": "暴露垃圾", "parent": category.parent_id, "department_kind": "station", "time_limit": 3,
+        "time_unit": "workdays", "is_active": "on"})  # fmt: skip
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.time_limit == 3 and category.code == "0102"
+    assert LogEntry.objects.get_for_object(category).filter(actor=county.users["county_admin"]).exists()
+    bad = client.post(reverse("ticket-category-add"), {"code": "0102", "name": "重复", "time_limit": 0,
+                                                       "time_unit": "workdays"})
+    assert bad.status_code == 400 and "已存在" in bad.content.decode()
+    policy = {f.name: getattr(TicketPolicy.current(), f.name) for f in TicketPolicy._meta.fields
+              if f.name not in ("id", "bands")}
+    wrong = client.post(reverse("ticket-policy"), {**policy, "band_green": 5, "band_blue": 10, "band_yellow": 3,
+                                                   "band_orange": 1})
+    assert wrong.status_code == 400 and "依次降低" in wrong.content.decode()
+    client.post(reverse("ticket-policy"), {**policy, "return_workdays": 3, "band_green": 40, "band_blue": 25,
+                                           "band_yellow": 12, "band_orange": 6})
+    fresh = TicketPolicy.current()
+    assert fresh.return_workdays == 3 and fresh.bands[0] == {"band": "green", "min": 40.0}
+    # 2027 is not in chinese-calendar 1.11: until entered, only weekends rest; an entry changes that at once.
+    assert workdays.is_workday(dt.date(2027, 1, 1)) and "未录入" in client.get(reverse("calendar-days") + "?year=2027").content.decode()
+    client.post(reverse("calendar-days"), {"date": "2027-01-01", "is_workday": "False", "name": "元旦"})
+    assert not workdays.is_workday(dt.date(2027, 1, 1))

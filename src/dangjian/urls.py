@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from dangjian.accounts.views import LoginView
+from dangjian.core import calendar_views
 from dangjian.core.import_views import import_urls
 
 from . import views
@@ -20,6 +21,8 @@ urlpatterns = [
     path("units/", include("dangjian.units.urls")),
     path("tickets/", include("dangjian.tickets.urls")),
     path("notifications/", views.notifications, name="notification-list"),
+    path("system/calendar/", calendar_views.calendar_days, name="calendar-days"),
+    path("system/calendar/<int:pk>/delete/", calendar_views.calendar_day_delete, name="calendar-day-delete"),
     path("imports/", include(import_urls())),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -16,7 +16,7 @@ ROLES: dict[str, Role] = {
     r.key: r
     for r in [
         Role("county_admin", "县级管理员", frozenset({"view", "change", "import", "export", "unmask", "manage_users",
-                                                    "report", "command"}),
+                                                    "report", "command", "configure"}),
              "region", "组织部、县指挥中心：全县数据、评分方案、报表"),
         Role("township_admin", "乡镇管理员", frozenset({"view", "change", "import", "export", "unmask", "report",
                                                       "command"}),

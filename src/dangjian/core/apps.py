@@ -18,4 +18,5 @@ class CoreConfig(AppConfig):
 
         register_menu("home", "工作台", "bi-house", 10, [MenuItem("首页", "home", "view")])
         register_menu("imports", "数据导入", "bi-upload", 60, [MenuItem("导入台账", "import-index", "import")])
-        register_menu("system", "系统", "bi-gear", 90, [MenuItem("API 文档", "api-docs", "view")])
+        register_menu("system", "系统", "bi-gear", 90, [MenuItem("法定节假日安排", "calendar-days", "configure"),
+                                                              MenuItem("API 文档", "api-docs", "view")])

@@ -17,7 +17,8 @@ from treebeard.mp_tree import MP_NodeManager, MP_NodeQuerySet
 ACTIONS = ("view", "change", "import", "export", "unmask", "manage_users",
            "report",  # report events (随手拍) in grids of the scope
            "command",  # the command center: register, dispatch, verify, whistle, merge
-           "handle")  # a department: accept, return, extend, resolve, respond
+           "handle",  # a department: accept, return, extend, resolve, respond
+           "configure")  # county settings: time limits, categories, holiday schedule
 
 
 @dataclass(frozen=True)

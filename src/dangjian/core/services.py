@@ -1,9 +1,11 @@
-"""Domain-free writes: running a registered import, writing an export, both audited."""
+"""Domain-free writes: running a registered import, writing an export (both audited), the holiday schedule."""
+
+from django.db import transaction
 
 from .audit import acting, record_access
 from .excel import write_xlsx
 from .imports import IMPORTERS, ImportResult, run_import
-from .models import ImportRecord
+from .models import CalendarDay, ImportRecord
 from .scope import user_scope
 
 
@@ -40,3 +42,26 @@ def do_export(target, *, actor, object_type: str, headers, rows, title: str, unm
         "export", object_type=object_type, object_repr=title, count=count, user=actor, detail={"unmasked": unmasked}
     )
     return count
+
+
+class CalendarError(ValueError):
+    pass
+
+
+@transaction.atomic
+def do_set_calendar_day(*, actor, date, is_workday: bool, name: str = ""):
+    """Enter (or correct) one official rest day or make-up working day."""
+    if actor is not None and not actor.can("configure"):
+        raise CalendarError("只有县级管理员可以录入节假日安排")
+    with acting(actor):
+        day, _ = CalendarDay.objects.update_or_create(date=date, defaults={"is_workday": is_workday,
+                                                                           "name": (name or "")[:50]})
+    return day
+
+
+@transaction.atomic
+def do_delete_calendar_day(*, actor, day) -> None:
+    if actor is not None and not actor.can("configure"):
+        raise CalendarError("只有县级管理员可以录入节假日安排")
+    with acting(actor):
+        day.delete()

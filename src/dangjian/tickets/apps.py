@@ -10,7 +10,7 @@ class TicketsConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
-        from . import importers  # noqa: F401
+        from . import importers, signals  # noqa: F401
         from .jobs import run_deadlines
 
         register_job("ticket_deadlines", run_deadlines)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment
 from dangjian.core import workdays
+from dangjian.core.audit import acting
 from dangjian.core.notify import notify
 from dangjian.core.scope import user_scope
 from dangjian.places.models import Household, Region
@@ -572,6 +573,30 @@ def do_record_visit(*, actor, household, visited_on: dt.date, note="", today=Non
         raise Conflict(f"{visited_on} 已登记过对“{household.head_name}”户的走访")
     return Visit.objects.create(worker=worker, household=household, region_path=household.region_path,
                                 visited_on=visited_on, note=(note or "").strip())
+
+
+# ---- county settings ----------------------------------------------------------------------------------------
+def _require_configure(actor) -> None:
+    if actor is not None and not actor.can("configure"):
+        raise Forbidden("只有县级管理员可以修改工单设置")
+
+
+@transaction.atomic
+def do_save_category(*, actor, form) -> TicketCategory:
+    """Create or change a category from a valid CategoryForm (audited)."""
+    _require_configure(actor)
+    with acting(actor):
+        return form.save()
+
+
+@transaction.atomic
+def do_save_policy(*, actor, form) -> TicketPolicy:
+    _require_configure(actor)
+    policy = form.save(commit=False)
+    policy.bands = form.bands()
+    with acting(actor):
+        policy.save()
+    return policy
 
 
 ACTIONS = {

@@ -26,8 +26,9 @@ from . import queries, services
 from .api import PAYLOADS
 from .errors import TicketError
 from .filters import AssignmentFilterSet, TicketFilterSet
+from .forms import CategoryForm, PolicyForm
 from .metrics import METRICS
-from .models import Assignment, GridWorker, Ticket, TicketCategory, TicketPhoto, Visit
+from .models import Assignment, GridWorker, Ticket, TicketCategory, TicketPhoto, TicketPolicy, Visit
 
 CRUMBS = [{"label": "吹哨报到"}]
 
@@ -75,6 +76,8 @@ class TicketListView(ObjectListView):
 
 
 class CategoryListView(ObjectListView):
+    """事件分类: the list for everyone; county administrators get the edit links and settings."""
+
     model = TicketCategory
     title = "事件分类"
     breadcrumbs = CRUMBS
@@ -91,6 +94,54 @@ class CategoryListView(ObjectListView):
 
     def get_queryset(self, action="view"):
         return TicketCategory.objects.select_related("parent").order_by("code")
+
+    def get(self, request):
+        if request.user.can("configure"):
+            self.columns = _category_columns()
+        return super().get(request)
+
+    def get_actions(self):
+        if not self.request.user.can("configure"):
+            return []
+        return [{"label": "新增分类", "url": reverse("ticket-category-add"), "icon": "bi-plus"},
+                {"label": "时限与考核参数", "url": reverse("ticket-policy"), "icon": "bi-sliders"}]
+
+
+def _category_columns():
+    edit = Col("操作", lambda c: "编辑", link=lambda c: reverse("ticket-category-edit", args=[c.pk]))
+    return [*CategoryListView.columns, edit]
+
+
+def _settings_page(request, form, title, done_message, save):
+    if not request.user.can("configure"):
+        raise Http404
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except TicketError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, done_message)
+            return redirect("ticket-categories")
+    return render(request, "tickets/settings_form.html", {
+        "title": title, "form": form,
+        "breadcrumbs": [*CRUMBS, {"label": "事件分类", "url": reverse("ticket-categories")}, {"label": title}],
+    }, status=400 if request.method == "POST" else 200)  # fmt: skip
+
+
+@login_required
+def category_edit(request, pk=None):
+    category = get_object_or_404(TicketCategory, pk=pk) if pk else None
+    form = CategoryForm(request.POST or None, instance=category)
+    return _settings_page(request, form, f"编辑分类：{category}" if category else "新增分类", "分类已保存",
+                          lambda f: services.do_save_category(actor=request.user, form=f))
+
+
+@login_required
+def policy_edit(request):
+    form = PolicyForm(request.POST or None, instance=TicketPolicy.current())
+    return _settings_page(request, form, "时限与考核参数", "参数已保存",
+                          lambda f: services.do_save_policy(actor=request.user, form=f))
 
 
 @login_required
