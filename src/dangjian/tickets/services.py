@@ -71,7 +71,9 @@ def _state_conflict(ticket: Ticket, what: str) -> Conflict:
 
 # ---- helpers ---------------------------------------------------------------------------------------------
 def _lock(ticket) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("category", "grid").get(pk=getattr(ticket, "pk", ticket))
+    # of=("self",): lock the ticket row only, not the category and grid rows joined for reading
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("category", "grid")
+            .get(pk=getattr(ticket, "pk", ticket)))
 
 
 def record_event(ticket, kind, actor, at, *, note="", assignment=None, data=None) -> TicketEvent:
@@ -137,7 +139,8 @@ def _pick(ticket: Ticket, actor, *, roles, statuses, what: str, assignment_id=No
     """The actor's department's assignment on this ticket in one of `statuses`, locked.
 
     No assignment of the actor's departments at all → 403; one exists but in another state → 409."""
-    mine = [a for a in ticket.assignments.select_for_update().select_related("department").filter(role__in=roles)
+    mine = [a for a in ticket.assignments.select_for_update(of=("self",)).select_related("department")
+            .filter(role__in=roles)
             if may_handle(actor, a) and (assignment_id is None or a.pk == int(assignment_id))]
     if not mine:
         raise Forbidden(f"工单{ticket.number}没有派给您所在的部门，不能{what}")
