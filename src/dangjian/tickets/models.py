@@ -288,7 +288,7 @@ class TicketEvent(models.Model):
 
 
 def photo_path(instance, filename):
-    return f"tickets/{instance.ticket.created_at:%Y/%m}/{instance.ticket.number}-{filename}"
+    return f"tickets/{instance.ticket.created_at:%Y/%m}/{instance.ticket_id}-{filename}"
 
 
 class TicketPhoto(models.Model):

@@ -3,6 +3,7 @@ its event, and notifies, inside one transaction. The ticket row is locked first,
 ticket at once are serialised and the second finds the state already changed (409)."""
 
 import datetime as dt
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -211,7 +212,7 @@ def do_report_ticket(*, actor, title, description, category, grid, source, addre
         raise Invalid("发现时间不能晚于上报时间", "occurred_at")
     check_photos(photos)
     ticket = Ticket.objects.create(
-        number=_next_number(timezone.localtime(now).date()), title=title, description=description,
+        number=f"TMP{uuid.uuid4().hex[:17]}", title=title, description=description,
         category=category, source=source, grid=grid, region_path=grid.path, address=(address or "")[:200],
         lat=lat, lng=lng, urgent=bool(urgent), reporter=actor if getattr(actor, "is_authenticated", False) else None,
         occurred_at=occurred_at or now, created_at=now,
@@ -220,6 +221,9 @@ def do_report_ticket(*, actor, title, description, category, grid, source, addre
     _save_photos(ticket, event, photos)
     notify(command_users(ticket.region_path), key=f"ticket:{ticket.pk}:reported", title=f"新上报事件：{title}",
            body=f"{grid.name} · {category}", url=ticket_url(ticket))
+    # The day's counter row stays locked until commit: take the number last, so reports queue only briefly.
+    ticket.number = _next_number(timezone.localtime(now).date())
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
     return ticket
 
 
