@@ -2,8 +2,10 @@
 
 `build_demo(seed)` writes the whole county in one transaction with bulk inserts: the place tree down to
 micro-grids, the party-organisation tree, about 12,000 members, the county departments and their township
-stations, units, buildings, households and one demo account per role. The same seed gives the same names,
-ID numbers and structure (dates are counted back from today, so they move with the calendar).
+stations, units, buildings, households, one demo account per role, and three months of 吹哨报到 work orders
+with the grid workers, command-center staff and department handlers who act on them (see `tickets`). The
+same seed gives the same names, ID numbers, structure and tickets (dates are counted back from today, so
+they move with the calendar).
 
 Tree rows are bulk-created, so their treebeard materialised paths are computed here (`_Tree`). The fixed
 names and figures are in `data`, the synthetic people in `people`, and emptying the ledger in `ledger`.
@@ -26,6 +28,7 @@ from . import data
 from .data import DEMO_PASSWORD, DEMO_USERNAMES
 from .ledger import DemoError, demo_counts, ledger_is_empty
 from .people import CREDIT_PREFIX, People, chinese_number, make_credit_code
+from .tickets import build_tickets
 
 TARGET_MEMBERS = 12_000
 
@@ -100,6 +103,7 @@ class _Builder:
         self.townships: list[Region] = []
         self.villages: dict[int, list[Region]] = {}  # township index → villages and communities
         self.grids: dict[str, list[Region]] = {}  # village/community division code → its grids
+        self.micro_grids: dict[str, list[Region]] = {}  # community grid division code → its micro-grids
         self.grid_branch_quota: dict[str, int] = {}  # community division code → how many grids have a branch
         self.village_orgs: dict[str, PartyOrg] = {}  # village division code → its organisation
         self.department_by_name: dict[str, Department] = {}
@@ -246,8 +250,9 @@ class _Builder:
             grids.append(grid)
             if kind == Region.GridKind.COMPREHENSIVE:
                 micro_count = self.rng.randint(2, 4)
+                self.micro_grids[grid.division_code] = []
                 for m in range(1, micro_count + 1):
-                    self.region(
+                    micro = self.region(
                         grid,
                         f"{grid.division_code}{m:03d}",
                         f"{grid.name}{m}号微网格",
@@ -255,6 +260,7 @@ class _Builder:
                         grid_kind=Region.GridKind.MICRO,
                         population=grid.population // micro_count,
                     )
+                    self.micro_grids[grid.division_code].append(micro)
         if dedicated_suffix:
             self.region(
                 parent,
@@ -518,10 +524,13 @@ class _Builder:
                 for number, grid in enumerate(self.grids[place.division_code], start=1):
                     if place.level == Region.Level.COMMUNITY:
                         estate = self.rng.choice(data.ESTATES)
-                        for b in range(1, self.rng.randint(3, 5) + 1):
+                        micro = self.micro_grids.get(grid.division_code) or [grid]
+                        for b in range(1, max(self.rng.randint(3, 5), len(micro)) + 1):
+                            # A micro-grid is a few buildings: each building lies in one of them.
+                            where = micro[(b - 1) % len(micro)]
                             building = Building(
-                                grid=grid,
-                                region_path=grid.path,
+                                grid=where,
+                                region_path=where.path,
                                 estate=estate,
                                 name=f"{b}栋",
                                 address=f"{place.name}{estate}{b}栋",
@@ -529,7 +538,7 @@ class _Builder:
                             buildings.append(building)
                             for _ in range(self.rng.randint(3, 6)):
                                 room = f"{self.rng.randint(1, 3)}单元{self.rng.randint(1, 18)}0{self.rng.randint(1, 4)}室"
-                                households.append(self.household(grid, f"{estate}{b}栋{room}", building))
+                                households.append(self.household(where, f"{estate}{b}栋{room}", building))
                     else:
                         for h in range(1, self.rng.randint(8, 16) + 1):
                             households.append(self.household(grid, f"{place.name}{number}组{h * 2 - 1}号"))
@@ -592,7 +601,10 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     """Build 示范县 into an empty ledger; returns the counts of what was created."""
     if not ledger_is_empty():
         raise DemoError("数据库中已有区划、党组织或党员数据，示范县只能生成到空数据库中。")
-    builder = _Builder(seed, today or timezone.localdate())
+    now = timezone.now()
+    if today is not None and today != timezone.localdate(now):
+        now = timezone.make_aware(dt.datetime.combine(today, dt.time(18)))
+    builder = _Builder(seed, today or timezone.localdate(now))
     county = builder.build_places()
     builder.build_departments(county)
     builder.build_orgs(county)
@@ -603,4 +615,5 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     builder.build_members()
     builder.build_households()
     builder.build_accounts(county)
+    build_tickets(builder, seed, now)
     return demo_counts(county)

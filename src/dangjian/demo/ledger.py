@@ -5,12 +5,22 @@ from collections import Counter
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
 from django.db import transaction
+from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.roles import ROLES
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrg
 from dangjian.places.models import Building, Household, Region
+from dangjian.tickets.models import (
+    Assignment,
+    GridWorker,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketPhoto,
+    Visit,
+)
 from dangjian.units.models import Department, Unit
 
 from .data import DEMO_PASSWORD, DEMO_USERNAMES
@@ -25,11 +35,39 @@ def ledger_is_empty() -> bool:
     return not (Region.objects.exists() or PartyOrg.objects.exists() or Member.all_objects.exists())
 
 
+def delete_tickets() -> None:
+    """Delete the work orders and everything hanging on them, grid workers and their visits, and the daily
+    number counters. They come first in a reset: their foreign keys to places, departments and households
+    are PROTECT. The photo files go once the deletion is committed."""
+    photos = list(TicketPhoto.objects.exclude(image="").values_list("image", flat=True))
+    if photos:
+        storage = TicketPhoto._meta.get_field("image").storage
+
+        def remove_files():
+            for name in photos:
+                try:
+                    storage.delete(name)
+                except OSError:
+                    pass
+
+        transaction.on_commit(remove_files)
+    TicketPhoto.objects.all().delete()
+    TicketEvent.objects.all().delete()
+    Assignment.objects.all().delete()
+    Ticket.objects.exclude(duplicate_of=None).update(duplicate_of=None)  # PROTECT between tickets
+    Ticket.objects.all().delete()
+    Visit.objects.all().delete()
+    GridWorker.objects.all().delete()
+    TicketCounter.objects.all().delete()
+
+
 @transaction.atomic
 def reset_ledger() -> None:
-    """Delete every ledger row: members, organisations, departments, units, households, buildings, places,
-    users other than superusers (with their role assignments) and the change log."""
+    """Delete every ledger row: work orders (with their events, dispatches and photos), grid workers and
+    their visits, members, organisations, departments, units, households, buildings, places, users other
+    than superusers (with their role assignments) and the change log."""
     with disable_auditlog():
+        delete_tickets()
         User.objects.filter(is_superuser=False).delete()
         Member.all_objects.all().delete()
         PartyOrg.objects.all().delete()
@@ -75,6 +113,27 @@ def demo_counts(county: Region) -> dict:
         "buildings": Building.objects.filter(region_path__startswith=county.path).count(),
         "households": Household.objects.filter(region_path__startswith=county.path).count(),
         "accounts": RoleAssignment.objects.filter(user__username__in=[u for u, _ in DEMO_USERNAMES]).count(),
+        **ticket_counts(county),
+    }
+
+
+def ticket_counts(county: Region) -> dict:
+    tickets = Ticket.objects.filter(region_path__startswith=county.path)
+    statuses = Counter(tickets.values_list("status", flat=True))
+    open_dispatches = Assignment.objects.filter(
+        region_path__startswith=county.path, status__in=("pending", "accepted"), deadline__lt=timezone.now()
+    ).exclude(role=Assignment.Role.WHISTLE)
+    return {
+        "tickets": sum(statuses.values()),
+        "ticket_statuses": {s: statuses[s] for s in Ticket.Status.values if statuses[s]},
+        "overdue_open": open_dispatches.count(),
+        "dispatches": Assignment.objects.filter(region_path__startswith=county.path).count(),
+        "ticket_events": TicketEvent.objects.filter(ticket__region_path__startswith=county.path).count(),
+        "grid_workers": GridWorker.objects.filter(region_path__startswith=county.path).count(),
+        "micro_grid_workers": GridWorker.objects.filter(
+            region_path__startswith=county.path, kind=GridWorker.Kind.MICRO
+        ).count(),
+        "visits": Visit.objects.filter(region_path__startswith=county.path).count(),
     }
 
 

@@ -270,7 +270,7 @@ def _department(code) -> Department:
     return department
 
 
-def _deadlines(ticket: Ticket, policy: TicketPolicy, now) -> tuple[dt.datetime, dt.datetime]:
+def dispatch_deadlines(ticket: Ticket, policy: TicketPolicy, now) -> tuple[dt.datetime, dt.datetime]:
     """(response deadline, finish deadline) for a dispatch at `now`, from the category and the policy."""
     category = ticket.category
     hours = category.time_limit if category.time_unit == TicketCategory.Unit.HOURS else None
@@ -300,7 +300,7 @@ def do_dispatch(*, actor, ticket, department, role="lead", note="", now=None) ->
         raise Conflict(f"工单{ticket.number}已有主办部门，不能重复派主办")
     if active.filter(department=department, role__in=("lead", "assist")).exists():
         raise Conflict(f"工单{ticket.number}已派给“{department.name}”")
-    response_deadline, deadline = _deadlines(ticket, TicketPolicy.current(), now)
+    response_deadline, deadline = dispatch_deadlines(ticket, TicketPolicy.current(), now)
     assignment = Assignment.objects.create(
         ticket=ticket, department=department, department_path=department.path, region_path=ticket.region_path,
         grid_id=ticket.grid_id, category_id=ticket.category_id, source=ticket.source, role=role,

@@ -11,6 +11,7 @@ from dangjian.accounts.services import AccountError
 from dangjian.demo.data import DEMO_PASSWORD
 from dangjian.demo.generator import build_demo
 from dangjian.demo.ledger import DemoError, demo_accounts, ledger_is_empty, reset_ledger
+from dangjian.tickets.models import Ticket
 
 
 def _width(text: str) -> int:
@@ -24,7 +25,7 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = (
         "生成演示用的示范县：15个乡镇（街道）、141个村和6个社区、网格和微网格、约700个党组织、约12000名党员、"
-        "56个县直部门、单位和住户，以及每种角色一个演示账号。同一随机种子生成的数据相同。"
+        "56个县直部门、单位和住户、网格员和近三个月的事件工单，以及每种角色一个演示账号。同一随机种子生成的数据相同。"
     )
 
     def add_arguments(self, parser):
@@ -34,7 +35,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="先删除现有台账数据（党员、党组织、区划、部门、单位、楼栋、住户、非超级管理员用户及其授权、变更日志），"
+            help="先删除现有台账数据（事件工单、网格员及走访记录、党员、党组织、区划、部门、单位、楼栋、住户、"
+            "非超级管理员用户及其授权、变更日志），"
             "再生成示范县。删除不可恢复。",
         )
         parser.add_argument(
@@ -95,6 +97,16 @@ class Command(BaseCommand):
             ),
             ("单位", f"{c['units']} 个"),
             ("楼栋 / 住户", f"{c['buildings']} 栋，{c['households']} 户"),
+            (
+                "网格员",
+                f"{c['grid_workers']} 名（其中微网格员 {c['micro_grid_workers']} 名），近三个月走访 {c['visits']} 户次",
+            ),
+            (
+                "事件工单",
+                f"{c['tickets']} 件（"
+                + "，".join(f"{Ticket.Status(s).label} {n}" for s, n in c["ticket_statuses"].items())
+                + f"），派单 {c['dispatches']} 次，超期未办结 {c['overdue_open']} 件",
+            ),
         ]
         for label, value in lines:
             out.write(f"  {_pad(label, 14)}{value}")
