@@ -24,7 +24,7 @@ MAY_CHANGE_MEMBER_A = {"county_admin", "township_admin", "branch_secretary"}
 MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
-                    "ticket-assessment", "notification-list"]  # fmt: skip
+                    "ticket-assessment", "notification-list", "ticket-dispatches"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.

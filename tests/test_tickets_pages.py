@@ -198,3 +198,29 @@ def test_county_edits_category_policy_and_holidays(county, client):
     assert workdays.is_workday(dt.date(2027, 1, 1)) and "未录入" in client.get(reverse("calendar-days") + "?year=2027").content.decode()
     client.post(reverse("calendar-days"), {"date": "2027-01-01", "is_workday": "False", "name": "元旦"})
     assert not workdays.is_workday(dt.date(2027, 1, 1))
+
+
+def test_figures_click_through_to_the_dispatches_behind_them(county, client, station_handler):
+    from django.utils import timezone
+
+    admin = county.users["township_admin"]
+    kept, returned = reported(county, "受理的"), reported(county, "退回的")
+    for t in (kept, returned):
+        services.do_register(actor=admin, ticket=t)
+        services.do_dispatch(actor=admin, ticket=t, department="BM001-01")
+    services.do_accept(actor=station_handler, ticket=kept)
+    services.do_return(actor=station_handler, ticket=returned, reason="不属于本站职责")
+    client.force_login(county.users["county_admin"])
+    today = timezone.localdate().isoformat()
+    page = client.get(reverse("ticket-metrics") + f"?from={today}&to={today}").content.decode()
+    assert "受理 1</a> /" in page and "流转工单 2</a>" in page
+    base = reverse("ticket-dispatches") + f"?scope=369901&from={today}&to={today}"
+    accepted = client.get(base + "&metric=accepted").content.decode()
+    assert "受理的" in accepted and "退回的" not in accepted
+    dispatched = client.get(base + "&metric=dispatched").content.decode()
+    assert "受理的" in dispatched and "退回的" in dispatched
+    assert client.get(base + "&metric=nonsense").status_code == 404
+    # a department user sees the figures of their department, not the region tree
+    client.force_login(station_handler)
+    own = client.get(reverse("ticket-metrics")).content.decode()
+    assert "各部门对比" in own and "城关镇规划建设站" in own

@@ -31,16 +31,16 @@ def register_menu(key: str, label: str, icon: str, order: int, items: list[MenuI
 
 
 def menu_for(user, path: str) -> list[dict]:
+    """The groups and items the user may see; one item is active: the one whose URL is the longest prefix."""
     groups = []
     for group in sorted(MENU.values(), key=lambda g: g.order):
-        items = []
-        for item in group.items:
-            if item.action and not user.can(item.action):
-                continue
-            url = reverse(item.url_name)
-            active = path == url or (url != "/" and path.startswith(url))
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        items = [{"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": False}
+                 for item in group.items if not item.action or user.can(item.action)]
         if items:
-            groups.append({"label": group.label, "icon": group.icon, "items": items,
-                           "open": any(i["active"] for i in items)})
+            groups.append({"label": group.label, "icon": group.icon, "items": items})
+    matches = [i for g in groups for i in g["items"] if path == i["url"] or (i["url"] != "/" and path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
+    for g in groups:
+        g["open"] = any(i["active"] for i in g["items"])
     return groups

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db.models import Avg, Count, F, Q, Sum
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core.scope import prefix_q, user_scope
@@ -23,6 +24,16 @@ def visible_tickets(user):
     if getattr(user, "is_authenticated", False):
         q |= Q(reporter=user)
     return Ticket.objects.filter(q)
+
+
+def open_tickets_under(user, region):
+    return visible_tickets(user).filter(region_path__startswith=region.path, status__in=Ticket.OPEN_STATUSES)
+
+
+def open_counts_by_prefix(tickets, length: int) -> dict[str, int]:
+    """Open tickets per region path cut to `length` characters: one grouped query, no join."""
+    rows = tickets.annotate(prefix=Substr("region_path", 1, length)).values("prefix").annotate(n=Count("pk"))
+    return {r["prefix"]: r["n"] for r in rows}
 
 
 def command_queue(user):
@@ -49,23 +60,36 @@ def categories_tree():
 
 
 # ---- metrics ------------------------------------------------------------------------------------------------
-def _aggregates(now):
+def metric_filters(now) -> dict[str, Q]:
+    """The assignments each count metric counts: one definition for the figures and for their lists."""
+    loop = ~Q(role="whistle")  # 流转 = lead and assisting dispatches; whistles are counted apart
+    rated = Q(role="lead") & ~Q(satisfaction="")
     return {
-        "dispatched": Count("id", filter=~Q(role="whistle")),
-        "accepted": Count("id", filter=~Q(role="whistle") & Q(accepted_at__isnull=False)),
-        "returned": Count("id", filter=Q(status="returned")),
-        "closed": Count("id", filter=~Q(role="whistle") & Q(closed_at__isnull=False)),
-        "on_time": Count("id", filter=~Q(role="whistle") & Q(on_time=True)),
-        "extended": Count("id", filter=Q(extension_days__gt=0)),
-        "overdue_open": Count("id", filter=Q(status__in=("pending", "accepted"), deadline__lt=now) & ~Q(role="whistle")),
-        "rated": Count("id", filter=Q(role="lead") & ~Q(satisfaction="")),
-        "dissatisfied": Count("id", filter=Q(role="lead", satisfaction="dissatisfied")),
-        "resolved": Sum("resolve_count", filter=~Q(role="whistle"), default=0),
-        "reopened": Sum("reopen_count", filter=~Q(role="whistle"), default=0),
-        "avg_hours_to_close": Avg("hours_to_close", filter=Q(role="lead")),
-        "whistled": Count("id", filter=Q(role="whistle")),
-        "responded": Count("id", filter=Q(role="whistle", responded_at__isnull=False)),
+        "dispatched": loop,
+        "accepted": loop & Q(accepted_at__isnull=False),
+        "returned": Q(status="returned"),
+        "closed": loop & Q(closed_at__isnull=False),
+        "on_time": loop & Q(on_time=True),
+        "extended": Q(extension_days__gt=0),
+        "overdue_open": loop & Q(status__in=("pending", "accepted"), deadline__lt=now),
+        "rated": rated,
+        "dissatisfied": rated & Q(satisfaction="dissatisfied"),
+        "satisfied": rated & ~Q(satisfaction="dissatisfied"),
+        "resolved": loop & Q(resolve_count__gt=0),
+        "reopened": loop & Q(reopen_count__gt=0),
+        "whistled": Q(role="whistle"),
+        "responded": Q(role="whistle", responded_at__isnull=False),
     }
+
+
+def _aggregates(now):
+    filters = metric_filters(now)
+    counts = {key: Count("id", filter=q) for key, q in filters.items() if key not in ("resolved", "reopened")}
+    # resolutions and reworks count every occurrence (a ticket reworked twice counts twice)
+    counts["resolved"] = Sum("resolve_count", filter=filters["resolved"], default=0)
+    counts["reopened"] = Sum("reopen_count", filter=filters["reopened"], default=0)
+    counts["avg_hours_to_close"] = Avg("hours_to_close", filter=Q(role="lead"))
+    return counts
 
 
 def _rate(numerator, denominator):
@@ -73,7 +97,6 @@ def _rate(numerator, denominator):
 
 
 def _with_rates(counts: dict) -> dict:
-    counts["satisfied"] = counts["rated"] - counts["dissatisfied"]
     if counts["avg_hours_to_close"] is not None:
         counts["avg_hours_to_close"] = round(counts["avg_hours_to_close"], 1)
     for m in METRICS.values():
@@ -162,8 +185,6 @@ def ticket_metrics_by(assignments, group: str, now=None) -> list[dict]:
 def _metrics_by_child(assignments, parent_path: str, now) -> list[dict]:
     """One row per child region of `parent_path`, grouping on the path prefix (no join)."""
     depth = len(parent_path) + Region.steplen
-    from django.db.models.functions import Substr
-
     children = {r.path: r for r in Region.objects.filter(path__startswith=parent_path, depth=depth // Region.steplen)}
     rows = (assignments.filter(region_path__startswith=parent_path)
             .annotate(child=Substr("region_path", 1, depth)).values("child").annotate(**_aggregates(now)))

@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", views.visits, name="ticket-visits"),
     path("map/", views.ticket_map, name="ticket-map"),
     path("metrics/", views.metrics_page, name="ticket-metrics"),
+    path("dispatches/", views.DispatchListView.as_view(), name="ticket-dispatches"),
     path("assessment/", views.assessment_page, name="ticket-assessment"),
     path("categories/", views.CategoryListView.as_view(), name="ticket-categories"),
     path("categories/add/", views.category_edit, name="ticket-category-add"),

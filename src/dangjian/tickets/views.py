@@ -7,7 +7,7 @@ import io
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -150,15 +150,17 @@ def queue(request):
     base = queries.command_queue(request.user)
     if not user_scope(request.user, "command").unrestricted and not user_scope(request.user, "command").regions:
         raise Http404
-    filterset = TicketFilterSet(request.GET, queryset=base.select_related("category__parent", "grid"), request=request)
+    params = request.GET.copy()
+    if "status" not in params and "overdue" not in params:
+        params["status"] = "open"  # the desk works on open tickets unless asked otherwise
+    filterset = TicketFilterSet(params, queryset=base.select_related("category__parent", "grid"), request=request)
     now = timezone.now()
     qs = filterset.qs.annotate(
         late=Count("pk", filter=Q(status__in=("dispatched", "processing"), deadline__lt=now)),
-    ).order_by("-late", "-urgent", "deadline", "-created_at")
+    ).order_by("-late", "-urgent", F("deadline").asc(nulls_last=True), "-created_at")
     counts = dict(base.values_list("status").annotate(n=Count("pk")))
     overdue = base.filter(status__in=("dispatched", "processing"), deadline__lt=now).count()
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    params = request.GET.copy()
     params.pop("page", None)
     scope = user_scope(request.user, "command")
     departments = Department.objects.all() if scope.unrestricted else Department.objects.filter(
@@ -227,6 +229,46 @@ class AssignmentInboxView(ObjectListView):
         open_first = Q(status__in=("pending", "accepted"))
         return queries.inbox(self.request.user).annotate(
             open_=Count("pk", filter=open_first)).order_by("-open_", "deadline")
+
+
+class DispatchListView(ObjectListView):
+    """流转记录: the dispatches behind a figure — the same scope, period and metric filter as the metrics."""
+
+    model = Assignment
+    title = "流转记录"
+    breadcrumbs = [*CRUMBS, {"label": "工单统计", "url": "/tickets/metrics/"}]
+    export_object_type = "ticket_assignment"
+    columns = [
+        Col("工单编号", attr("ticket.number"), link=lambda a: reverse("ticket-detail", args=[a.ticket_id])),
+        Col("标题", attr("ticket.title")),
+        Col("网格", attr("grid.name")),
+        Col("办理部门", attr("department.name")),
+        Col("办理方式", attr("get_role_display")),
+        Col("状态", attr("get_status_display")),
+        Col("派单时间", lambda a: timezone.localtime(a.dispatched_at).strftime("%Y-%m-%d %H:%M")),
+        Col("办结期限", lambda a: timezone.localtime(a.deadline).strftime("%Y-%m-%d %H:%M")),
+        Col("按期", lambda a: {True: "是", False: "否"}.get(a.on_time, "")),
+        Col("评价", attr("get_satisfaction_display")),
+    ]
+
+    def get_queryset(self, action="view"):
+        p = self.request.GET
+        try:
+            date_from = dt.date.fromisoformat(p["from"]) if p.get("from") else None
+            date_to = dt.date.fromisoformat(p["to"]) if p.get("to") else None
+            qs = queries.scoped_assignments(self.request.user, scope=p.get("scope") or None, date_from=date_from,
+                                            date_to=date_to, category=p.get("category") or None)
+        except (ValueError, TicketError):
+            raise Http404 from None
+        metric = p.get("metric") or "dispatched"
+        filters = queries.metric_filters(timezone.now())
+        if metric not in filters:
+            raise Http404
+        label = METRICS[metric].label
+        self.title = f"流转记录 · {label}" + (f"（{p['from']} 至 {p['to']} 派单）" if date_from and date_to else "")
+        if action != "view":
+            qs = qs & Assignment.objects.restrict(self.request.user, action)
+        return qs.filter(filters[metric]).select_related("ticket", "grid", "department").order_by("-dispatched_at")
 
 
 def _visible(request, pk) -> Ticket:
@@ -349,6 +391,7 @@ def report(request):
         except TicketError as exc:
             return render(request, "tickets/report.html", {
                 "title": "随手拍", "grids": grids[:500], "categories": queries.categories_tree(), "error": exc,
+                "had_photos": bool(request.FILES.getlist("photos")),
                 "data": data, "sources": sources, "breadcrumbs": [*CRUMBS, {"label": "随手拍"}],
             }, status=400)  # fmt: skip
         messages.success(request, f"上报成功，工单编号 {ticket.number}")
@@ -424,25 +467,54 @@ def _scope_root(request, departments=False):
     return root
 
 
+def _heat_levels(counts):
+    """Five colour levels split at quarters of the largest count, and the legend that names them."""
+    top = max(counts, default=0)
+    bounds = sorted({max(1, round(top * k / 4)) for k in (1, 2, 3)})
+
+    def span(low, high):
+        return f"{low}件" if low == high else f"{low}–{high}件"
+
+    legend = [(0, "0件")] + [(i + 1, span(([0] + bounds)[i] + 1, b)) for i, b in enumerate(bounds)]
+    if top > bounds[-1]:
+        legend.append((len(bounds) + 1, f"{bounds[-1] + 1}件以上"))
+    return (lambda n: 0 if n == 0 else 1 + sum(n > b for b in bounds)), legend
+
+
 @login_required
 def ticket_map(request):
-    """Open tickets by grid: Leaflet with grid boundaries when present, otherwise a table heat-map."""
+    """Open tickets by place: Leaflet with grid boundaries when present; otherwise a table heat-map of the
+    children of the chosen region (rows) and their children (cells), each drilling down one level."""
     root = _scope_root(request)
-    open_by_grid = dict(
-        queries.visible_tickets(request.user).filter(region_path__startswith=root.path, status__in=Ticket.OPEN_STATUSES)
-        .values_list("grid").annotate(n=Count("pk")))
-    grids = list(Region.objects.filter(path__startswith=root.path, level=Region.Level.GRID).order_by("path"))
-    top = max(open_by_grid.values(), default=0)
+    tickets = queries.open_tickets_under(request.user, root)
+    step = Region.steplen
+    below = Region.objects.filter(path__startswith=root.path)
+    children = list(below.filter(depth=root.depth + 1).order_by("path"))
+    grandchildren = list(below.filter(depth=root.depth + 2).order_by("path"))
+    row_counts = queries.open_counts_by_prefix(tickets, len(root.path) + step)
+    cell_counts = queries.open_counts_by_prefix(tickets, len(root.path) + 2 * step)
+    level, legend = _heat_levels(cell_counts.values() or row_counts.values())
+    cells = {}
+    for g in grandchildren:
+        short = g.name
+        parent_name = next((c.name for c in children if g.path.startswith(c.path)), "")
+        if parent_name and short.startswith(parent_name) and short != parent_name:
+            short = short[len(parent_name):]
+        n = cell_counts.get(g.path, 0)
+        cells.setdefault(g.path[:len(root.path) + step], []).append(
+            {"region": g, "short": short, "open": n, "level": level(n), "drill": g.numchild > 0})
+    rows = sorted(({"place": c, "open": row_counts.get(c.path, 0), "cells": cells.get(c.path, []),
+                    "level": level(row_counts.get(c.path, 0)), "drill": c.numchild > 0} for c in children),
+                  key=lambda r: (-r["open"], r["place"].path))  # fmt: skip
+    open_by_grid = dict(tickets.values_list("grid").annotate(n=Count("pk")))
     features = [{"type": "Feature", "geometry": g.boundary, "properties": {
         "name": g.name, "code": g.division_code, "open": open_by_grid.get(g.pk, 0),
         "url": reverse("ticket-list") + f"?region={g.division_code}&status=open"}}
-        for g in grids if g.boundary]  # fmt: skip
-    heat = sorted(({"grid": g, "open": open_by_grid.get(g.pk, 0),
-                    "level": 0 if not top else min(4, int(open_by_grid.get(g.pk, 0) * 5 / (top + 1)))}
-                   for g in grids), key=lambda r: -r["open"])  # fmt: skip
+        for g in below.filter(level=Region.Level.GRID, boundary__isnull=False)]  # fmt: skip
+    parent = Region.objects.filter(path=root.path[:-step]).first() if root.depth > 1 else None
     return render(request, "tickets/map.html", {
-        "title": "工单地图", "root": root, "features": features, "heat": heat[:300], "total_grids": len(grids),
-        "breadcrumbs": [*CRUMBS, {"label": "工单地图"}],
+        "title": "工单地图", "root": root, "parent": parent, "features": features, "rows": rows, "legend": legend,
+        "total_open": tickets.count(), "breadcrumbs": [*CRUMBS, {"label": "工单地图"}],
     })  # fmt: skip
 
 
@@ -471,9 +543,10 @@ def metrics_page(request):
         "title": "工单统计", "root": root, "date_from": date_from, "date_to": date_to, "warning": warning,
         "figures": figures, "children": children, "by_category": by_category,
         "code": code, "is_region": is_region,
-        "list_url": reverse("ticket-list") + (f"?region={code}&" if is_region else "?")
-        + f"created_from={date_from}&created_to={date_to}",
+        "period": f"from={date_from}&to={date_to}",
+        "dispatches": reverse("ticket-dispatches") + f"?scope={code}&from={date_from}&to={date_to}",
         "cards": [{"key": m.key, "label": m.label, "value": figures[m.key], "num": figures[m.numerator],
+                   "numerator": m.numerator, "denominator": m.denominator,
                    "num_label": METRICS[m.numerator].label,
                    "den": figures[m.denominator], "den_label": METRICS[m.denominator].label}
                   for m in METRICS.values() if m.is_rate],
