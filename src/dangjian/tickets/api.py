@@ -40,7 +40,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return remaining_hours(a.deadline) if a.is_open else None
 
     def get_overdue(self, a):
-        return a.is_open and a.deadline < timezone.now()
+        return a.is_overdue(timezone.now())
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -72,7 +72,7 @@ class TicketSerializer(serializers.ModelSerializer):
         return remaining_hours(t.deadline) if t.is_open else None
 
     def get_overdue(self, t):
-        return bool(t.is_open and t.deadline and t.deadline < timezone.now())
+        return t.is_overdue(timezone.now())
 
 
 class TicketDetailSerializer(TicketSerializer):

@@ -50,7 +50,7 @@ class TicketFilterSet(filters.FilterSet):
         return queryset.filter(region_path__startswith=region.path) if region else queryset.none()
 
     def is_overdue(self, queryset, name, value):
-        q = Q(status__in=("dispatched", "processing"), deadline__lt=timezone.now())
+        q = Ticket.overdue_q(timezone.now())
         return queryset.filter(q) if value else queryset.exclude(q)
 
 
@@ -64,5 +64,5 @@ class AssignmentFilterSet(filters.FilterSet):
         fields = ["status", "role", "overdue"]
 
     def is_overdue(self, queryset, name, value):
-        q = Q(status__in=("pending", "accepted"), deadline__lt=timezone.now())
+        q = Assignment.overdue_q(timezone.now())
         return queryset.filter(q) if value else queryset.exclude(q)

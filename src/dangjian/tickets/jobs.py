@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dangjian.core.notify import notify
 
-from .models import Assignment, TicketEvent, TicketPolicy
+from .models import Assignment, Ticket, TicketEvent, TicketPolicy
 from .services import command_users, handler_users, record_event, ticket_url
 
 
@@ -20,7 +20,8 @@ def run_deadlines(now=None) -> dict:
     now = now or timezone.now()
     policy = TicketPolicy.current()
     counts = {"escalated": 0, "reminders": 0, "overdue_notices": 0}
-    late = (Assignment.objects.filter(status="pending", response_deadline__lt=now, escalated_at__isnull=True)
+    late = (Assignment.objects.filter(status="pending", response_deadline__lt=now, escalated_at__isnull=True,
+                                      ticket__status__in=Ticket.OPEN_STATUSES)
             .select_related("ticket", "department"))
     for a in late:
         with transaction.atomic():
@@ -39,7 +40,8 @@ def run_deadlines(now=None) -> dict:
             handler_users(a.department_path), key=f"assignment:{a.pk}:due:{a.deadline.isoformat()}",
             title=f"即将到期：{a.ticket.title}", body=f"办结期限 {_when(a.deadline)}", url=ticket_url(a.ticket),
             level="warning")
-    overdue = (Assignment.objects.filter(status__in=("pending", "accepted"), deadline__lt=now)
+    overdue = (Assignment.objects.filter(Assignment.overdue_q(now))
+               .exclude(role="whistle")  # a late whistle is escalated above; it has no finish deadline of its own
                .select_related("ticket", "department"))
     for a in overdue:
         users = handler_users(a.department_path) + command_users(a.region_path)

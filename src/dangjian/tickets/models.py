@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from dangjian.core.scope import ScopedQuerySet, prefix_q
 
@@ -100,6 +100,8 @@ class Ticket(models.Model):
         MERGED = "merged", "已合并"
 
     OPEN_STATUSES = ("reported", "registered", "dispatched", "processing", "resolved")
+    # past its deadline while a department still holds it (a resolved ticket waits on the command center)
+    OVERDUE_STATUSES = ("dispatched", "processing")
 
     class Satisfaction(models.TextChoices):
         SATISFIED = "satisfied", "满意"
@@ -157,6 +159,13 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @classmethod
+    def overdue_q(cls, now) -> Q:
+        return Q(status__in=cls.OVERDUE_STATUSES, deadline__lt=now)
+
+    def is_overdue(self, now) -> bool:
+        return self.status in self.OVERDUE_STATUSES and self.deadline is not None and self.deadline < now
 
 
 class Assignment(models.Model):
@@ -237,6 +246,13 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in ("pending", "accepted")
+
+    @classmethod
+    def overdue_q(cls, now) -> Q:
+        return Q(status__in=("pending", "accepted"), deadline__lt=now)
+
+    def is_overdue(self, now) -> bool:
+        return self.is_open and self.deadline < now
 
 
 class TicketEvent(models.Model):

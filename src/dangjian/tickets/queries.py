@@ -71,7 +71,7 @@ def metric_filters(now) -> dict[str, Q]:
         "closed": loop & Q(closed_at__isnull=False),
         "on_time": loop & Q(on_time=True),
         "extended": Q(extension_days__gt=0),
-        "overdue_open": loop & Q(status__in=("pending", "accepted"), deadline__lt=now),
+        "overdue_open": loop & Assignment.overdue_q(now),
         "rated": rated,
         "dissatisfied": rated & Q(satisfaction="dissatisfied"),
         "satisfied": rated & ~Q(satisfaction="dissatisfied"),

@@ -329,8 +329,8 @@ def do_verify(*, actor, ticket, passed: bool, note="", now=None) -> Ticket:
         ticket.status, ticket.closed_at = Status.CLOSED, now
         ticket.save(update_fields=["status", "closed_at"])
         hours = (now - (ticket.registered_at or ticket.created_at)).total_seconds() / 3600
-        for a in ticket.assignments.select_for_update().filter(role__in=("lead", "assist")):
-            if a.status in (AStatus.ACCEPTED, AStatus.RESOLVED):
+        for a in ticket.assignments.select_for_update():
+            if a.role != Assignment.Role.WHISTLE and a.status in (AStatus.ACCEPTED, AStatus.RESOLVED):
                 a.status, a.closed_at, a.hours_to_close = AStatus.CLOSED, now, round(hours, 2)
                 a.on_time = a.resolved_at is not None and a.resolved_at <= a.deadline
                 a.save(update_fields=["status", "closed_at", "hours_to_close", "on_time"])
@@ -423,10 +423,12 @@ def do_merge(*, actor, ticket, into, now=None) -> Ticket:
         raise Forbidden(f"工单{target.number}不在您的指挥范围内")
     if target.pk == ticket.pk:
         raise Invalid("不能把工单合并到它自己", "into")
-    if ticket.status not in (Status.REPORTED, Status.REGISTERED):
+    if ticket.status not in (Status.REPORTED, Status.REGISTERED) or ticket.assignments.filter(
+            status__in=(*Assignment.ACTIVE_STATUSES,)).exists():
         raise _state_conflict(ticket, "合并（已派单的工单不能合并）")
-    if target.status in (Status.MERGED, Status.REJECTED):
-        raise Invalid(f"工单{target.number}为“{target.get_status_display()}”，不能作为合并目标", "into")
+    if target.status in (Status.MERGED, Status.REJECTED, Status.CLOSED):
+        raise Invalid(f"工单{target.number}为“{target.get_status_display()}”，不能作为合并目标"
+                      + ("；问题再次出现时请作为新工单办理" if target.status == Status.CLOSED else ""), "into")
     ticket.status, ticket.duplicate_of, ticket.closed_at = Status.MERGED, target, now
     ticket.save(update_fields=["status", "duplicate_of", "closed_at"])
     record_event(ticket, Kind.MERGE, actor, now, data={"into": target.number}, note=f"与工单{target.number}重复，已合并")

@@ -156,10 +156,10 @@ def queue(request):
     filterset = TicketFilterSet(params, queryset=base.select_related("category__parent", "grid"), request=request)
     now = timezone.now()
     qs = filterset.qs.annotate(
-        late=Count("pk", filter=Q(status__in=("dispatched", "processing"), deadline__lt=now)),
+        late=Count("pk", filter=Ticket.overdue_q(now)),
     ).order_by("-late", "-urgent", F("deadline").asc(nulls_last=True), "-created_at")
     counts = dict(base.values_list("status").annotate(n=Count("pk")))
-    overdue = base.filter(status__in=("dispatched", "processing"), deadline__lt=now).count()
+    overdue = base.filter(Ticket.overdue_q(now)).count()
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     params.pop("page", None)
     scope = user_scope(request.user, "command")
@@ -170,8 +170,8 @@ def queue(request):
         "page_obj": page, "page_query": f"{params.urlencode()}&" if params else "",
         "status_counts": [(value, label, counts.get(value, 0)) for value, label in Ticket.Status.choices],
         "overdue": overdue, "departments": departments, "now": now,
-        "rows": [(t, time_left(t.deadline, now) if t.is_open and t.deadline else "",
-                  t.is_open and t.deadline is not None and t.deadline < now) for t in page.object_list],
+        "rows": [(t, time_left(t.deadline, now) if t.is_open and t.deadline else "", t.is_overdue(now))
+                 for t in page.object_list],
     })  # fmt: skip
 
 
@@ -311,13 +311,13 @@ def detail(request, pk):
     now = timezone.now()
     return render(request, "tickets/detail.html", {
         "title": f"工单 {ticket.number}", "ticket": ticket, "events": events,
-        "assignments": [(a, time_left(a.deadline, now) if a.is_open else "", a.is_open and a.deadline < now)
+        "assignments": [(a, time_left(a.deadline, now) if a.is_open else "", a.is_overdue(now))
                         for a in assignments],
         "actions": _available_actions(request.user, ticket), "dispatchable": dispatchable,
         "county_departments": Department.objects.filter(kind="county").order_by("path"),
         "satisfactions": Ticket.Satisfaction.choices, "time_left": time_left(ticket.deadline, now)
         if ticket.is_open and ticket.deadline else "",
-        "overdue": ticket.is_open and ticket.deadline is not None and ticket.deadline < now,
+        "overdue": ticket.is_overdue(now),
         "unofficial_years": workdays.unofficial_years(*(timezone.localtime(a.deadline).date() for a in assignments)),
         "breadcrumbs": [*CRUMBS, {"label": "工单查询", "url": reverse("ticket-list")}, {"label": ticket.number}],
     })  # fmt: skip
