@@ -46,8 +46,26 @@ def post(client, path, payload=None):
     return client.post(path, payload or {}, content_type="application/json")
 
 
+class Acted:
+    """A successful action's answer ({id, number, status, …}) checked against the ticket read right after;
+    `json()` gives that full ticket (assignments and events) so the tests can look at everything."""
+
+    def __init__(self, answer, detail):
+        self.status_code, self.content, self.answer, self._detail = answer.status_code, answer.content, answer, detail
+
+    def json(self):
+        return self._detail
+
+
 def act(client, ticket_id, action, payload=None):
-    return post(client, f"{API}{ticket_id}/{action}/", payload)
+    r = post(client, f"{API}{ticket_id}/{action}/", payload)
+    if r.status_code != 200:
+        return r
+    body = r.json()
+    detail = client.get(f"{API}{ticket_id}/").json()
+    assert (body["id"], body["number"], body["status"], body["overdue"]) == (
+        detail["id"], detail["number"], detail["status"], detail["overdue"])
+    return Acted(r, detail)
 
 
 def assert_error(response, status, code, field=None):

@@ -7,6 +7,20 @@ from dangjian.core.scope import EVERYTHING, Scope, minimal_prefixes
 from .roles import ROLE_CHOICES, ROLES
 
 
+def _top_paths_in_region(model_label: str, region_path: str) -> list[str]:
+    """The topmost nodes of a tree (orgs, departments) located in the region subtree: their paths cover, as
+    prefixes, every node located there, and there are few of them whatever the size of the subtree."""
+    from django.apps import apps
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import Length, Substr
+
+    model = apps.get_model(model_label)
+    inside = model.objects.filter(region__path__startswith=region_path)
+    parent_inside = inside.filter(path=OuterRef("parent_path"))
+    return list(inside.annotate(parent_path=Substr("path", 1, Length("path") - model.steplen))
+                .exclude(Exists(parent_inside)).values_list("path", flat=True))
+
+
 class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=50, blank=True)
     member = models.ForeignKey(
@@ -26,35 +40,48 @@ class User(AbstractUser):
             cache[action] = EVERYTHING if self.is_superuser else self._compute_scope(action)
         return cache[action]
 
-    def _compute_scope(self, action: str) -> Scope:
-        from django.apps import apps
+    def _grants(self) -> list[dict]:
+        """What each role assignment covers, as path prefixes, loaded once per user object (one request)."""
+        if "_grants_cache" not in self.__dict__:
+            grants = []
+            for a in self.assignments.select_related("region", "org__region", "department"):
+                g = {"role": a.role, "regions": [], "orgs": [], "departments": [], "view_regions": [],
+                     "report_regions": [], "members": set()}
+                if a.role == "member":
+                    if self.member_id:
+                        g["members"].add(self.member_id)
+                        # a member reports events in the place of their own organisation
+                        org = self.member.org if self.member.org_id else None
+                        if org is not None and org.region_id:
+                            g["report_regions"].append(org.region.path)
+                elif a.region_id:
+                    g["regions"].append(a.region.path)
+                    g["orgs"] = _top_paths_in_region("orgs.PartyOrg", a.region.path)
+                    g["departments"] = _top_paths_in_region("units.Department", a.region.path)
+                elif a.org_id:
+                    g["orgs"].append(a.org.path)
+                    if a.org.region_id:
+                        g["view_regions"].append(a.org.region.path)
+                elif a.department_id:
+                    g["departments"].append(a.department.path)
+                grants.append(g)
+            self.__dict__["_grants_cache"] = grants
+        return self.__dict__["_grants_cache"]
 
-        PartyOrg = apps.get_model("orgs", "PartyOrg")
-        Department = apps.get_model("units", "Department")
+    def _compute_scope(self, action: str) -> Scope:
         regions, orgs, departments, members = [], [], [], set()
-        for a in self.assignments.select_related("region", "org__region", "department"):
-            if action not in ROLES[a.role].actions:
+        for g in self._grants():
+            if action not in ROLES[g["role"]].actions:
                 continue
-            if a.role == "member":
-                if self.member_id and action == "report":
-                    # a member reports events in the place of their own organisation
-                    region = self.member.org.region if self.member.org_id else None
-                    if region is not None:
-                        regions.append(region.path)
-                elif self.member_id:
-                    members.add(self.member_id)
-            elif a.region_id:
-                regions.append(a.region.path)
-                orgs += PartyOrg.objects.filter(region__path__startswith=a.region.path).values_list("path", flat=True)
-                departments += Department.objects.filter(region__path__startswith=a.region.path).values_list(
-                    "path", flat=True
-                )
-            elif a.org_id:
-                orgs.append(a.org.path)
-                if action == "view" and a.org.region_id:
-                    regions.append(a.org.region.path)
-            elif a.department_id:
-                departments.append(a.department.path)
+            if g["role"] == "member":
+                if action == "report":
+                    regions += g["report_regions"]
+                else:
+                    members |= g["members"]
+                continue
+            regions += g["regions"] + (g["view_regions"] if action == "view" else [])
+            orgs += g["orgs"]
+            departments += g["departments"]
         return Scope(
             regions=minimal_prefixes(regions),
             orgs=minimal_prefixes(orgs),

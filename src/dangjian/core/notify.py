@@ -3,14 +3,21 @@
 from .models import Notification
 
 
-def notify(users, *, key: str, title: str, body: str = "", url: str = "", level: str = "info") -> int:
-    """Send one message to each user that has not had `key` yet; returns how many were new."""
-    rows = [Notification(user=u, key=key[:120], title=title[:200], body=body, url=url, level=level)
-            for u in {u.pk: u for u in users if u is not None}.values()]
-    if not rows:
-        return 0
-    existing = set(Notification.objects.filter(key=key[:120], user__in=[r.user for r in rows])
-                   .values_list("user_id", flat=True))
-    fresh = [r for r in rows if r.user.pk not in existing]
-    Notification.objects.bulk_create(fresh, ignore_conflicts=True)
-    return len(fresh)
+def notify(users, *, key: str, title: str, body: str = "", url: str = "", level: str = "info",
+           count_new: bool = False) -> int | None:
+    """Send one message to each user that has not had `key` yet (one INSERT … ON CONFLICT DO NOTHING).
+
+    With `count_new`, first count the users who had not had it (periodic jobs report that number)."""
+    key = key[:120]
+    recipients = {u.pk: u for u in users if u is not None}
+    if not recipients:
+        return 0 if count_new else None
+    new = None
+    if count_new:
+        seen = set(Notification.objects.filter(key=key, user__in=list(recipients)).values_list("user_id", flat=True))
+        new = len(recipients.keys() - seen)
+    Notification.objects.bulk_create(
+        [Notification(user=u, key=key, title=title[:200], body=body, url=url, level=level) for u in recipients.values()],
+        ignore_conflicts=True,
+    )
+    return new

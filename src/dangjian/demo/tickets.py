@@ -36,7 +36,7 @@ from dangjian.tickets.models import (
     TicketPolicy,
     Visit,
 )
-from dangjian.tickets.services import dispatch_deadlines
+from dangjian.tickets.services import LOOP, dispatch_deadlines, status_for_lead
 from dangjian.units.models import Department
 
 from . import data
@@ -326,20 +326,13 @@ class TicketBuilder:
 
     @staticmethod
     def sync(ticket) -> None:
-        """services._ticket_status_from_lead, on the unsaved rows."""
-        if ticket.status not in (Status.REGISTERED, Status.DISPATCHED, Status.PROCESSING, Status.RESOLVED):
+        """services.status_for_lead, on the unsaved rows."""
+        if ticket.status not in LOOP:
             return
         leads = [
             a for a in ticket._assignments if a.role == "lead" and a.status in Assignment.ACTIVE_STATUSES
         ]
-        lead = max(leads, key=lambda a: a.dispatched_at) if leads else None
-        ticket.status = {
-            None: Status.REGISTERED,
-            AStatus.PENDING: Status.DISPATCHED,
-            AStatus.ACCEPTED: Status.PROCESSING,
-            AStatus.RESOLVED: Status.RESOLVED,
-        }[lead and lead.status]
-        ticket.deadline = lead.deadline if lead else None
+        ticket.status, ticket.deadline = status_for_lead(max(leads, key=lambda a: a.dispatched_at) if leads else None)
 
     def office(self, rng, at: dt.datetime) -> dt.datetime:
         """`at`, or the next morning if it falls outside office hours (8:00–19:00)."""

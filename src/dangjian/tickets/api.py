@@ -1,5 +1,6 @@
 """/api/v1/tickets/: report, read, the thirteen actions, categories and metrics. Thin: every write is a service."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -70,6 +71,20 @@ class TicketSerializer(serializers.ModelSerializer):
 
     def get_remaining_hours(self, t):
         return remaining_hours(t.deadline) if t.is_open else None
+
+    def get_overdue(self, t):
+        return t.is_overdue(timezone.now())
+
+
+class ActionResultSerializer(serializers.Serializer):
+    """What an action answers: enough to show the new state without another request."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField(source="get_status_display")
+    deadline = serializers.DateTimeField()
+    overdue = serializers.SerializerMethodField()
 
     def get_overdue(self, t):
         return t.is_overdue(timezone.now())
@@ -182,13 +197,17 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(TicketSerializer(ticket).data, status=status.HTTP_201_CREATED)
 
     def _act(self, request, name, pk):
-        ticket = get_object_or_404(self.get_queryset(), pk=pk)  # out of scope → 404
+        """Run one action; answer with the ticket's id, number, status and deadline (GET the ticket for more)."""
+        visible = queries.visible_tickets(request.user).filter(pk=pk).values_list("pk", flat=True)
+        ticket_id = next(iter(visible), None)
+        if ticket_id is None:
+            raise Http404  # out of scope
         try:
-            services.ACTIONS[name](actor=request.user, ticket=ticket, **PAYLOADS[name](request.data, request.FILES))
+            services.ACTIONS[name](actor=request.user, ticket=ticket_id, **PAYLOADS[name](request.data, request.FILES))
         except TicketError as exc:
             return error_response(exc)
-        ticket = self.get_queryset().prefetch_related("assignments__department", "events").get(pk=ticket.pk)
-        return Response(TicketDetailSerializer(ticket).data)
+        ticket = Ticket.objects.only("id", "number", "status", "deadline").get(pk=ticket_id)
+        return Response(ActionResultSerializer(ticket).data)
 
     @action(detail=False, methods=["get"])
     def categories(self, request):
@@ -226,7 +245,7 @@ def _make_action(name: str):
 
     handler.__name__ = handler.__qualname__ = f"action_{name}"
     handler.__doc__ = f"工单操作：{TicketEvent.Kind(name).label if name in TicketEvent.Kind.values else name}"
-    return extend_schema(request=None, responses=TicketDetailSerializer)(
+    return extend_schema(request=None, responses=ActionResultSerializer)(
         action(detail=True, methods=["post"], url_path=name, url_name=name.replace("_", "-"))(handler))
 
 

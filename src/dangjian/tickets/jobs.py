@@ -39,7 +39,7 @@ def run_deadlines(now=None) -> dict:
         counts["reminders"] += notify(
             handler_users(a.department_path), key=f"assignment:{a.pk}:due:{a.deadline.isoformat()}",
             title=f"即将到期：{a.ticket.title}", body=f"办结期限 {_when(a.deadline)}", url=ticket_url(a.ticket),
-            level="warning")
+            level="warning", count_new=True)
     overdue = (Assignment.objects.filter(Assignment.overdue_q(now))
                .exclude(role="whistle")  # a late whistle is escalated above; it has no finish deadline of its own
                .select_related("ticket", "department"))
@@ -48,5 +48,5 @@ def run_deadlines(now=None) -> dict:
         counts["overdue_notices"] += notify(
             users, key=f"assignment:{a.pk}:overdue:{a.deadline.isoformat()}", level="danger",
             title=f"已超期：{a.ticket.title}", body=f"{a.department.name} · 办结期限 {_when(a.deadline)}",
-            url=ticket_url(a.ticket))
+            url=ticket_url(a.ticket), count_new=True)
     return counts

@@ -5,8 +5,7 @@ ticket at once are serialised and the second finds the state already changed (40
 import datetime as dt
 import uuid
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,8 +71,8 @@ def _state_conflict(ticket: Ticket, what: str) -> Conflict:
 
 # ---- helpers ---------------------------------------------------------------------------------------------
 def _lock(ticket) -> Ticket:
-    # of=("self",): lock the ticket row only, not the category and grid rows joined for reading
-    return (Ticket.objects.select_for_update(of=("self",)).select_related("category", "grid")
+    # of=("self",): lock the ticket row only, not the category row joined for reading
+    return (Ticket.objects.select_for_update(of=("self",)).select_related("category")
             .get(pk=getattr(ticket, "pk", ticket)))
 
 
@@ -93,13 +92,12 @@ def _save_photos(ticket, event, files) -> None:
 
 
 def _next_number(day: dt.date) -> str:
-    try:
-        with transaction.atomic():
-            TicketCounter.objects.get_or_create(day=day)
-    except IntegrityError:  # another request created today's counter first
-        pass
-    TicketCounter.objects.filter(day=day).update(last=F("last") + 1)  # row lock held until commit
-    last = TicketCounter.objects.get(day=day).last
+    """GD + yyyymmdd + the day's next sequence: one upsert, whose row lock lasts until commit."""
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (day, last) VALUES (%s, 1) ON CONFLICT (day) "
+                       f"DO UPDATE SET last = {table}.last + 1 RETURNING last", [day])
+        (last,) = cursor.fetchone()
     return f"GD{day:%Y%m%d}{last:04d}"
 
 
@@ -124,16 +122,27 @@ def _users_covering(node: str, path: str, roles):
     return list({a.user_id: a.user for a in rows.select_related("user")}.values())
 
 
-def _ticket_status_from_lead(ticket: Ticket) -> None:
-    """While a ticket is in the dispatch loop its status and deadline follow its active lead assignment."""
-    if ticket.status not in (Status.REGISTERED, Status.DISPATCHED, Status.PROCESSING, Status.RESOLVED):
+LOOP = (Status.REGISTERED, Status.DISPATCHED, Status.PROCESSING, Status.RESOLVED)
+_LEAD_TO_TICKET = {AStatus.PENDING: Status.DISPATCHED, AStatus.ACCEPTED: Status.PROCESSING,
+                   AStatus.RESOLVED: Status.RESOLVED}
+
+
+def status_for_lead(lead: Assignment | None) -> tuple[str, dt.datetime | None]:
+    """While a ticket is in the dispatch loop, its status and deadline follow its active lead assignment
+    (there is at most one); with none it waits for a dispatch."""
+    if lead is None or lead.status not in _LEAD_TO_TICKET:
+        return Status.REGISTERED, None
+    return _LEAD_TO_TICKET[lead.status], lead.deadline
+
+
+def _follow_lead(ticket: Ticket, changed: Assignment) -> None:
+    """After `changed` moved, bring the ticket along with one UPDATE (assisting dispatches do not move it)."""
+    if changed.role != Assignment.Role.LEAD or ticket.status not in LOOP:
         return
-    lead = (ticket.assignments.filter(role=Assignment.Role.LEAD, status__in=Assignment.ACTIVE_STATUSES)
-            .order_by("-dispatched_at", "-id").first())
-    ticket.status = {None: Status.REGISTERED, AStatus.PENDING: Status.DISPATCHED,
-                     AStatus.ACCEPTED: Status.PROCESSING, AStatus.RESOLVED: Status.RESOLVED}[lead and lead.status]
-    ticket.deadline = lead.deadline if lead else None
-    ticket.save(update_fields=["status", "deadline"])
+    status, deadline = status_for_lead(changed)
+    if (ticket.status, ticket.deadline) != (status, deadline):
+        ticket.status, ticket.deadline = status, deadline
+        Ticket.objects.filter(pk=ticket.pk).update(status=status, deadline=deadline)
 
 
 def _pick(ticket: Ticket, actor, *, roles, statuses, what: str, assignment_id=None) -> Assignment:
@@ -168,7 +177,7 @@ def _grid(code) -> Region:
     if isinstance(code, Region):
         grid = code
     else:
-        grid = Region.objects.filter(division_code=str(code or "").strip()).first()
+        grid = Region.objects.defer("boundary").filter(division_code=str(code or "").strip()).first()
         if grid is None:
             raise Invalid(f"网格“{code}”不存在", "grid")
     if grid.level != Region.Level.GRID:
@@ -309,7 +318,7 @@ def do_dispatch(*, actor, ticket, department, role="lead", note="", now=None) ->
     )  # fmt: skip
     record_event(ticket, Kind.DISPATCH, actor, now, note=note, assignment=assignment,
            data={"department": department.code, "role": role, "deadline": deadline.isoformat()})
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, assignment)
     notify(handler_users(department.path), key=f"assignment:{assignment.pk}:dispatched",
            title=f"新派单：{ticket.title}", body=f"{ticket.number} · {assignment.get_role_display()} · "
            f"受理期限 {timezone.localtime(response_deadline):%m-%d %H:%M}", url=ticket_url(ticket))
@@ -343,11 +352,11 @@ def do_verify(*, actor, ticket, passed: bool, note="", now=None) -> Ticket:
                body="请对办理结果进行评价", url=ticket_url(ticket))
         return ticket
     note = _require_reason(note, "note", "核查不通过的原因")
-    lead = ticket.assignments.select_for_update().get(role=Assignment.Role.LEAD, status=AStatus.RESOLVED)
+    lead = ticket.assignments.select_for_update(of=("self",)).get(role=Assignment.Role.LEAD, status=AStatus.RESOLVED)
     lead.status, lead.reopen_count = AStatus.ACCEPTED, lead.reopen_count + 1
     lead.save(update_fields=["status", "reopen_count"])
     record_event(ticket, Kind.REOPEN, actor, now, note=note, assignment=lead)
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, lead)
     notify(handler_users(lead.department_path), key=f"assignment:{lead.pk}:reopen:{lead.reopen_count}",
            title=f"工单返工：{ticket.title}", body=note, url=ticket_url(ticket), level="warning")
     return ticket
@@ -371,7 +380,7 @@ def do_approve_extension(*, actor, ticket, approved=True, note="", assignment=No
     a.save(update_fields=["requested_days", "extension_days", "deadline"])
     record_event(ticket, Kind.APPROVE_EXTENSION, actor, now, assignment=a, note=note,
            data={"approved": bool(approved), "days": days, "deadline": a.deadline.isoformat()})
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, a)
     notify(handler_users(a.department_path), key=f"assignment:{a.pk}:extension:{a.extension_days}:{now.timestamp()}",
            title=f"延期申请{'已批准' if approved else '未批准'}：{ticket.title}",
            body=f"办结期限 {timezone.localtime(a.deadline):%Y-%m-%d %H:%M}", url=ticket_url(ticket))
@@ -448,7 +457,7 @@ def do_accept(*, actor, ticket, assignment=None, note="", now=None) -> Assignmen
     a.status, a.accepted_at = AStatus.ACCEPTED, now
     a.save(update_fields=["status", "accepted_at"])
     record_event(ticket, Kind.ACCEPT, actor, now, note=note, assignment=a)
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, a)
     return a
 
 
@@ -466,7 +475,7 @@ def do_return(*, actor, ticket, reason, assignment=None, now=None) -> Assignment
     a.status, a.returned_at, a.return_reason = AStatus.RETURNED, now, reason
     a.save(update_fields=["status", "returned_at", "return_reason"])
     record_event(ticket, Kind.RETURN, actor, now, note=reason, assignment=a)
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, a)
     notify(command_users(ticket.region_path), key=f"assignment:{a.pk}:returned",
            title=f"工单被退回：{ticket.title}", body=f"{a.department.name}：{reason}", url=ticket_url(ticket),
            level="warning")
@@ -514,7 +523,7 @@ def do_resolve(*, actor, ticket, result, photos=(), assignment=None, now=None) -
     a.save(update_fields=["status", "resolved_at", "result", "resolve_count"])
     event = record_event(ticket, Kind.RESOLVE, actor, now, note=result, assignment=a)
     _save_photos(ticket, event, photos)
-    _ticket_status_from_lead(ticket)
+    _follow_lead(ticket, a)
     if a.role == Assignment.Role.LEAD:
         notify(command_users(ticket.region_path), key=f"assignment:{a.pk}:resolved:{a.resolve_count}",
                title=f"工单待核查：{ticket.title}", body=result[:200], url=ticket_url(ticket))
