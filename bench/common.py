@@ -150,3 +150,57 @@ def machine() -> dict:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
     }
+
+
+# --- PostgreSQL and served scenarios ---------------------------------------------------------------
+POSTGRES_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+@contextlib.contextmanager
+def postgres_env(name: str, settings: str = "settings_bench"):
+    """Environment for worker processes on a throw-away PostgreSQL database `dangjian_bench_<name>_<pid>`.
+
+    The server is BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432, trust authentication).
+    The database is created here and dropped afterwards (WITH (FORCE): pooled connections of servers that
+    were not shut down cleanly are cut), unless BENCH_KEEP=1. DANGJIAN_VAR_DIR is a temporary directory.
+    Yields (env, database_url).
+    """
+    import psycopg
+
+    database = f"dangjian_bench_{name.replace('-', '_')}_{os.getpid()}"
+    url = f"{POSTGRES_URL.rstrip('/')}/{database}"
+    admin = f"{POSTGRES_URL.rstrip('/')}/postgres"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{database}"')
+    except psycopg.OperationalError as exc:
+        raise RuntimeError(f"no PostgreSQL server at {POSTGRES_URL} (set BENCH_POSTGRES): {exc}") from exc
+    var_dir = Path(tempfile.mkdtemp(prefix=f"dangjian-bench-{name}-"))
+    env = os.environ.copy()
+    env["DATABASE_URL"] = url
+    env["DANGJIAN_VAR_DIR"] = str(var_dir)
+    env["DJANGO_SETTINGS_MODULE"] = settings
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(BENCH_DIR), str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+    )
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    try:
+        yield env, url
+    finally:
+        if os.environ.get("BENCH_KEEP") == "1":
+            print(f"  (kept database {database} and {var_dir})")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nobody listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+

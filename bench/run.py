@@ -1,11 +1,13 @@
 """Run the benchmark scenarios: `python bench/run.py` (all), `python bench/run.py import-members` (one).
 
 The scenario may also come from the SCENARIO environment variable (`make bench SCENARIO=import-members`).
+--clients, --seconds and --workers go to the scenarios that take them (tickets).
 Each scenario's figures are written to bench/results/<name>.json. A missed goal is printed as MISSED
 but does not fail the run; a scenario that crashes does (exit status 1).
 """
 
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -27,7 +29,15 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--rows", type=int, default=None, help="rows for data-size scenarios (import-members: 100000)"
     )
+    parser.add_argument("--clients", type=int, default=None, help="concurrent HTTP clients (tickets: 16)")
+    parser.add_argument(
+        "--seconds", type=float, default=None, help="measuring window of each load run (tickets: 15)"
+    )
+    parser.add_argument(
+        "--workers", default=None, help="gunicorn worker counts to measure, e.g. 3 or 2,3,4,5 (tickets: 2,3,4,5)"
+    )
     args = parser.parse_args(argv)
+    options = {k: v for k, v in vars(args).items() if k in ("clients", "seconds", "workers") and v is not None}
     names = (
         args.scenarios
         or [n for n in os.environ.get("SCENARIO", "").replace(",", " ").split() if n]
@@ -47,7 +57,9 @@ def main(argv=None) -> int:
         print(f"\n=== {name} ===")
         started = time.perf_counter()
         try:
-            figures = load(name).run(rows=args.rows)
+            scenario = load(name)
+            accepted = inspect.signature(scenario.run).parameters
+            figures = scenario.run(rows=args.rows, **{k: v for k, v in options.items() if k in accepted})
         except Exception:
             traceback.print_exc()
             failed.append(name)
