@@ -33,3 +33,16 @@ def login(client):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Per-process caches (tree paths behind scopes, holiday entries) must not outlive a test's rollback."""
+    from dangjian.accounts.models import forget_tree_paths
+    from dangjian.core.workdays import forget_entries
+
+    forget_tree_paths()
+    forget_entries()
+    yield
+    forget_tree_paths()
+    forget_entries()

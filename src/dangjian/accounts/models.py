@@ -1,3 +1,5 @@
+import time
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -6,10 +8,24 @@ from dangjian.core.scope import EVERYTHING, Scope, minimal_prefixes
 
 from .roles import ROLE_CHOICES, ROLES
 
+_TOP_PATHS_SECONDS = 60
+_top_paths: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+
+def forget_tree_paths(**kwargs) -> None:
+    """Drop the cached topmost paths (connected to saves and deletes of regions, orgs and departments)."""
+    _top_paths.clear()
+
 
 def _top_paths_in_region(model_label: str, region_path: str) -> list[str]:
     """The topmost nodes of a tree (orgs, departments) located in the region subtree: their paths cover, as
-    prefixes, every node located there, and there are few of them whatever the size of the subtree."""
+    prefixes, every node located there, and there are few of them whatever the size of the subtree.
+
+    The trees change rarely, so the answer is kept for a minute per process (and dropped on any change made
+    in this process); role assignments themselves are read afresh on every request."""
+    cached = _top_paths.get((model_label, region_path))
+    if cached and time.monotonic() - cached[0] < _TOP_PATHS_SECONDS:
+        return cached[1]
     from django.apps import apps
     from django.db.models import Exists, OuterRef
     from django.db.models.functions import Length, Substr
@@ -17,8 +33,10 @@ def _top_paths_in_region(model_label: str, region_path: str) -> list[str]:
     model = apps.get_model(model_label)
     inside = model.objects.filter(region__path__startswith=region_path)
     parent_inside = inside.filter(path=OuterRef("parent_path"))
-    return list(inside.annotate(parent_path=Substr("path", 1, Length("path") - model.steplen))
-                .exclude(Exists(parent_inside)).values_list("path", flat=True))
+    paths = list(inside.annotate(parent_path=Substr("path", 1, Length("path") - model.steplen))
+                 .exclude(Exists(parent_inside)).values_list("path", flat=True))
+    _top_paths[(model_label, region_path)] = (time.monotonic(), paths)
+    return paths
 
 
 class User(AbstractUser):
@@ -44,26 +62,28 @@ class User(AbstractUser):
         """What each role assignment covers, as path prefixes, loaded once per user object (one request)."""
         if "_grants_cache" not in self.__dict__:
             grants = []
-            for a in self.assignments.select_related("region", "org__region", "department"):
-                g = {"role": a.role, "regions": [], "orgs": [], "departments": [], "view_regions": [],
+            rows = self.assignments.values_list("role", "region__path", "org__path", "org__region__path",
+                                                "department__path")
+            for role, region, org, org_region, department in rows:
+                g = {"role": role, "regions": [], "orgs": [], "departments": [], "view_regions": [],
                      "report_regions": [], "members": set()}
-                if a.role == "member":
+                if role == "member":
                     if self.member_id:
                         g["members"].add(self.member_id)
                         # a member reports events in the place of their own organisation
-                        org = self.member.org if self.member.org_id else None
-                        if org is not None and org.region_id:
-                            g["report_regions"].append(org.region.path)
-                elif a.region_id:
-                    g["regions"].append(a.region.path)
-                    g["orgs"] = _top_paths_in_region("orgs.PartyOrg", a.region.path)
-                    g["departments"] = _top_paths_in_region("units.Department", a.region.path)
-                elif a.org_id:
-                    g["orgs"].append(a.org.path)
-                    if a.org.region_id:
-                        g["view_regions"].append(a.org.region.path)
-                elif a.department_id:
-                    g["departments"].append(a.department.path)
+                        org_of_member = self.member.org if self.member.org_id else None
+                        if org_of_member is not None and org_of_member.region_id:
+                            g["report_regions"].append(org_of_member.region.path)
+                elif region:
+                    g["regions"].append(region)
+                    g["orgs"] = _top_paths_in_region("orgs.PartyOrg", region)
+                    g["departments"] = _top_paths_in_region("units.Department", region)
+                elif org:
+                    g["orgs"].append(org)
+                    if org_region:
+                        g["view_regions"].append(org_region)
+                elif department:
+                    g["departments"].append(department)
                 grants.append(g)
             self.__dict__["_grants_cache"] = grants
         return self.__dict__["_grants_cache"]
