@@ -438,3 +438,7 @@ def test_dispatch_refusal_leaves_no_assignment(w, as_user):
     ticket = build(w, "registered")
     assert_error(act(as_user("township_admin"), ticket.pk, "dispatch", {"department": "BM001"}), 403, "forbidden")
     assert not Assignment.objects.filter(ticket=ticket).exists()
+
+
+def test_an_action_on_a_malformed_ticket_id_is_404_not_500(w, as_user):
+    assert as_user("township_admin").post(f"{API}abc/register/", {}, content_type="application/json").status_code == 404

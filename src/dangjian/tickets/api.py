@@ -198,6 +198,8 @@ class TicketViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _act(self, request, name, pk):
         """Run one action; answer with the ticket's id, number, status and deadline (GET the ticket for more)."""
+        if not str(pk).isdigit():
+            raise Http404
         visible = queries.visible_tickets(request.user).filter(pk=pk).values_list("pk", flat=True)
         ticket_id = next(iter(visible), None)
         if ticket_id is None:
