@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.tickets",
+    "dangjian.branchlife",
     "dangjian.demo",
 ]
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class BranchlifeConfig(AppConfig):
+    name = "dangjian.branchlife"
+    label = "branchlife"
+    verbose_name = "组织生活"
