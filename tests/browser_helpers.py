@@ -56,3 +56,14 @@ def table_after_header(rows: list[list], first_header: str) -> tuple[list, list[
                 dict(zip(header, r, strict=False)) for r in rows[index + 1 :] if any(c != "" for c in r)
             ]
     raise AssertionError(f"no header row starting with {first_header!r} in {rows[:5]!r}")
+
+
+def watch(page: Page, problems: list) -> Page:
+    """Collect script errors and broken static files of `page` into `problems` (the test fails on any).
+
+    A load aborted by a navigation (net::ERR_ABORTED, e.g. the favicon of a page left at once) is not broken."""
+    page.on("pageerror", lambda exc: problems.append(f"script error on {page.url}: {exc}"))
+    page.on("response", lambda r: "/static/" in r.url and r.status >= 400 and problems.append(f"{r.status} {r.url}"))
+    page.on("requestfailed", lambda r: "/static/" in r.url and "ERR_ABORTED" not in (r.failure or "")
+            and problems.append(f"failed {r.url}: {r.failure}"))
+    return page

@@ -25,6 +25,7 @@ from tests.browser_helpers import (
     screenshot,
     sign_in,
     table_after_header,
+    watch,
 )
 from tests.factories import PASSWORD, build_county, id_number
 
@@ -66,16 +67,7 @@ def new_page(browser, live_server):
                                       viewport={"width": 1400, "height": 900})  # fmt: skip
         context.set_default_timeout(10_000)
         contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: problems.append(f"script error on {page.url}: {exc}"))
-        page.on(
-            "response",
-            lambda r: "/static/" in r.url and r.status >= 400 and problems.append(f"{r.status} {r.url}"),
-        )
-        page.on(
-            "requestfailed", lambda r: "/static/" in r.url and problems.append(f"failed {r.url}: {r.failure}")
-        )
-        return page
+        return watch(context.new_page(), problems)
 
     yield make
     for context in contexts:

@@ -20,7 +20,15 @@ from playwright.sync_api import expect, sync_playwright
 from dangjian.accounts.services import do_create_user
 from dangjian.tickets import services
 from dangjian.tickets.models import Assignment, GridWorker, Ticket, TicketEvent, TicketPolicy
-from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, read_xlsx, screenshot, sign_in, table_after_header
+from tests.browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    read_xlsx,
+    screenshot,
+    sign_in,
+    table_after_header,
+    watch,
+)
 from tests.factories import PASSWORD, build_county
 
 pytestmark = pytest.mark.browser
@@ -116,18 +124,7 @@ def new_page(browser, live_server):
         context = browser.new_context(**settings)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: problems.append(f"script error on {page.url}: {exc}"))
-        page.on(
-            "response",
-            lambda r: "/static/" in r.url and r.status >= 400 and problems.append(f"{r.status} {r.url}"),
-        )
-        page.on(
-            # a navigation may abort a pending favicon or script load: only real failures count
-            "requestfailed", lambda r: "/static/" in r.url and "ERR_ABORTED" not in (r.failure or "")
-            and problems.append(f"failed {r.url}: {r.failure}")
-        )
-        return page
+        return watch(context.new_page(), problems)
 
     yield make
     for context in contexts:
