@@ -1,0 +1,82 @@
+"""Every write to branch life: checks, writes and audit in one transaction each."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core.audit import acting
+from dangjian.core.scope import user_scope
+from dangjian.members.models import Member
+
+from .models import Attendance, Meeting
+
+QUORUM_CITATION = "《中国共产党发展党员工作细则》第二十三条；《中国共产党支部工作条例（试行）》第十一条、第十二条"
+
+
+class BranchLifeError(ValueError):
+    """A write was refused; the message is Chinese and names the field and the reason."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def _require_change(actor, org) -> None:
+    scope = user_scope(actor, "change")
+    if not (scope.unrestricted or any(org.path.startswith(p) for p in scope.orgs)):
+        raise BranchLifeError(f"您不能为“{org.name}”登记组织生活", "org")
+
+
+def vote_quorum(due: int, present: int) -> bool:
+    """A vote of the 党员大会 needs more than half of the full members due to attend."""
+    return present * 2 > due
+
+
+@transaction.atomic
+def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=None, minutes: str = "",
+                      attendance: dict | None = None, vote_subject: str = "", today=None) -> Meeting:
+    """Record one meeting with attendance per member ({member id: present|leave|absent}).
+
+    A 党员大会 that votes (`vote_subject`) must have more than half of its full members present."""
+    today = today or timezone.localdate()
+    _require_change(actor, org)
+    if kind not in Meeting.Kind.values:
+        raise BranchLifeError(f"会议类型“{kind}”无效", "kind")
+    if not isinstance(held_on, dt.date):
+        raise BranchLifeError("请填写召开日期", "held_on")
+    if held_on > today:
+        raise BranchLifeError("召开日期不能晚于今天", "held_on")
+    topic = (topic or "").strip()
+    if not topic:
+        raise BranchLifeError("请填写会议主题", "topic")
+    attendance = {int(k): v for k, v in (attendance or {}).items()}
+    bad = [v for v in attendance.values() if v not in Attendance.Status.values]
+    if bad:
+        raise BranchLifeError(f"出席情况“{bad[0]}”无效，应为出席、请假或缺席", "attendance")
+    members = {m.pk: m for m in Member.objects.filter(pk__in=attendance, org_path__startswith=org.path)}
+    outsiders = sorted(set(attendance) - set(members))
+    if outsiders:
+        raise BranchLifeError(f"第 {outsiders[0]} 号党员不属于“{org.name}”，不能登记其出席情况", "attendance")
+    present = {pk for pk, status in attendance.items() if status == Attendance.Status.PRESENT}
+    if chair is not None and chair.pk not in present:
+        raise BranchLifeError(f"主持人{chair.name}未登记为出席", "chair")
+    due_voters = present_voters = None
+    if vote_subject:
+        if kind != Meeting.Kind.GENERAL_ASSEMBLY:
+            raise BranchLifeError("只有支部党员大会可以表决", "vote_subject")
+        full = set(Member.objects.filter(org_path__startswith=org.path, status=Member.Status.FULL)
+                   .values_list("pk", flat=True))
+        due_voters, present_voters = len(full), len(full & present)
+        if not vote_quorum(due_voters, present_voters):
+            raise BranchLifeError(f"到会有表决权的正式党员 {present_voters} 人，未超过应到会 {due_voters} 人的半数，"
+                                  f"不能表决（{QUORUM_CITATION}）", "attendance")
+    meeting = Meeting(org=org, org_path=org.path, kind=kind, held_on=held_on, topic=topic[:200], chair=chair,
+                      minutes=minutes or "", vote_subject=vote_subject[:200], due_voters=due_voters,
+                      present_voters=present_voters,
+                      recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+    with acting(actor):
+        meeting.save()
+        Attendance.objects.bulk_create(Attendance(meeting=meeting, member=members[pk], status=status)
+                                       for pk, status in attendance.items())
+    return meeting

@@ -1,0 +1,72 @@
+"""Recording branch meetings: attendance per member and the quorum of a 党员大会 vote."""
+
+import datetime as dt
+
+import pytest
+
+from dangjian.branchlife.models import Attendance, Meeting
+from dangjian.branchlife.services import BranchLifeError, do_record_meeting, vote_quorum
+from dangjian.members.services import do_create_member
+from tests.factories import id_number
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def branch(county):
+    """东风村党支部 with 4 full members (张三 and three more) and one probationary member."""
+    members = [county.members["a"]] + [
+        do_create_member(actor=None, name=name, id_number=id_number(), org=county.branch_a, status="full",
+                         joined_on=dt.date(2015, 7, 1), full_on=dt.date(2016, 7, 1))
+        for name in ("王五", "赵六", "孙七")]  # fmt: skip
+    members.append(do_create_member(actor=None, name="周八", id_number=id_number(), org=county.branch_a,
+                                    status="probationary", joined_on=dt.date(2026, 7, 1)))
+    return county.branch_a, members
+
+
+def test_quorum_is_more_than_half():
+    assert not vote_quorum(4, 2) and vote_quorum(4, 3) and vote_quorum(5, 3) and not vote_quorum(5, 2)
+    assert not vote_quorum(0, 0)
+
+
+def test_a_vote_with_half_present_is_refused_and_nothing_is_saved(county, branch):
+    org, (a, b, c, d, probationer) = branch
+    attendance = {a.pk: "present", b.pk: "present", c.pk: "leave", d.pk: "absent", probationer.pk: "present"}
+    with pytest.raises(BranchLifeError, match="到会有表决权的正式党员 2 人，未超过应到会 4 人的半数"):
+        do_record_meeting(actor=county.users["branch_secretary"], org=org, kind="general_assembly",
+                          held_on=TODAY, topic="接收预备党员", attendance=attendance, vote_subject="接收周八为预备党员",
+                          chair=a, today=TODAY)
+    assert not Meeting.objects.exists() and not Attendance.objects.exists()
+    attendance[c.pk] = "present"
+    meeting = do_record_meeting(actor=county.users["branch_secretary"], org=org, kind="general_assembly",
+                                held_on=TODAY, topic="接收预备党员", attendance=attendance,
+                                vote_subject="接收周八为预备党员", chair=a, today=TODAY)
+    assert (meeting.due_voters, meeting.present_voters) == (4, 3)  # the probationary member has no vote
+    assert meeting.attendance.filter(status="present").count() == 4
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"held_on": TODAY + dt.timedelta(days=1)}, "不能晚于今天"),
+    ({"topic": " "}, "请填写会议主题"),
+    ({"kind": "picnic"}, "会议类型"),
+    ({"vote_subject": "表决", "kind": "theme_day"}, "只有支部党员大会可以表决"),
+])  # fmt: skip
+def test_refusals(county, branch, change, message):
+    org, members = branch
+    fields = dict(kind="theme_day", held_on=TODAY, topic="学习党章", attendance={members[0].pk: "present"})
+    with pytest.raises(BranchLifeError, match=message):
+        do_record_meeting(actor=county.users["branch_secretary"], org=org, today=TODAY, **{**fields, **change})
+    assert not Meeting.objects.exists()
+
+
+def test_attendance_only_for_the_branchs_members_and_within_scope(county, branch):
+    org, members = branch
+    with pytest.raises(BranchLifeError, match="不属于"):
+        do_record_meeting(actor=county.users["branch_secretary"], org=org, kind="theme_day", held_on=TODAY,
+                          topic="学习", attendance={county.members["b"].pk: "present"}, today=TODAY)
+    with pytest.raises(BranchLifeError, match="不能为"):
+        do_record_meeting(actor=county.users["branch_secretary"], org=county.branch_b, kind="theme_day",
+                          held_on=TODAY, topic="学习", today=TODAY)
+    with pytest.raises(BranchLifeError, match="主持人"):
+        do_record_meeting(actor=county.users["branch_secretary"], org=org, kind="theme_day", held_on=TODAY,
+                          topic="学习", chair=members[1], attendance={members[1].pk: "absent"}, today=TODAY)
