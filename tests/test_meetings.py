@@ -70,3 +70,25 @@ def test_attendance_only_for_the_branchs_members_and_within_scope(county, branch
     with pytest.raises(BranchLifeError, match="主持人"):
         do_record_meeting(actor=county.users["branch_secretary"], org=org, kind="theme_day", held_on=TODAY,
                           topic="学习", chair=members[1], attendance={members[1].pk: "absent"}, today=TODAY)
+
+
+def test_the_meeting_form_records_attendance(county, branch, client):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    org, (a, b, c, d, probationer) = branch
+    client.force_login(county.users["branch_secretary"])
+    page = client.get(reverse("meeting-add")).content.decode()
+    assert "王五" in page and "周八" in page
+    post = {"org": org.code, "kind": "general_assembly", "held_on": timezone.localdate().isoformat(),
+            "topic": "讨论发展对象", "vote_subject": "确定发展对象", "chair": a.pk,
+            f"att_{a.pk}": "present", f"att_{b.pk}": "present", f"att_{c.pk}": "absent", f"att_{d.pk}": "absent",
+            f"att_{probationer.pk}": "present"}
+    refused = client.post(reverse("meeting-add"), post)
+    assert refused.status_code == 400 and "未超过应到会 4 人的半数" in refused.content.decode()
+    post[f"att_{d.pk}"] = "present"
+    done = client.post(reverse("meeting-add"), post)
+    meeting = Meeting.objects.get()
+    assert done.status_code == 302 and (meeting.present_voters, meeting.due_voters) == (3, 4)
+    listing = client.get(reverse("meeting-list")).content.decode()
+    assert "讨论发展对象" in listing and "3/4" in listing

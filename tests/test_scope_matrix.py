@@ -24,7 +24,8 @@ MAY_CHANGE_MEMBER_A = {"county_admin", "township_admin", "branch_secretary"}
 MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
-                    "ticket-assessment", "notification-list", "ticket-dispatches"]  # fmt: skip
+                    "ticket-assessment", "notification-list", "ticket-dispatches",
+                    "meeting-list"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.
@@ -40,8 +41,10 @@ TICKET_PAGES = {
     "ticket-category-add": {"county_admin"},
     "ticket-policy": {"county_admin"},
     "calendar-days": {"county_admin"},
+    "meeting-add": {"county_admin", "township_admin", "branch_secretary"},
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
+BRANCH_OBJECT_ROUTES = ["meeting-detail"]
 # Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
 SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
 SEES_TICKET_B = {"county_admin"}
@@ -94,7 +97,8 @@ def all_route_names():
 
 def test_every_route_is_in_the_matrix():
     covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
-               | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES))
+               | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES)
+               | set(BRANCH_OBJECT_ROUTES))
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -224,3 +228,20 @@ def test_county_settings_only_for_county_admin(client, county, role):
     response = client.post(reverse("calendar-day-delete", args=[day.pk]))
     assert response.status_code == (302 if role == "county_admin" else 404)
     assert CalendarDay.objects.filter(pk=day.pk).exists() == (role != "county_admin")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_meetings_inside_and_outside_scope(client, county, role):
+    import datetime as dt
+
+    from dangjian.branchlife.services import do_record_meeting
+
+    a = do_record_meeting(actor=None, org=county.branch_a, kind="theme_day", held_on=dt.date(2026, 11, 2),
+                          topic="学习", attendance={county.members["a"].pk: "present"})
+    b = do_record_meeting(actor=None, org=county.branch_b, kind="theme_day", held_on=dt.date(2026, 11, 2),
+                          topic="学习", attendance={county.members["b"].pk: "present"})
+    client.force_login(county.users[role])
+    sees_a = {"county_admin", "township_admin", "branch_secretary"}
+    assert client.get(reverse("meeting-detail", args=[a.pk])).status_code == (200 if role in sees_a else 404)
+    assert client.get(reverse("meeting-detail", args=[b.pk])).status_code == (200 if role == "county_admin" else 404)

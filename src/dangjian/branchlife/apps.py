@@ -7,4 +7,8 @@ class BranchlifeConfig(AppConfig):
     verbose_name = "组织生活"
 
     def ready(self):
+        from dangjian.core.menu import MenuItem, register_menu
+
         from . import signals  # noqa: F401
+
+        register_menu("branchlife", "组织生活", "bi-journal-check", 35, [MenuItem("会议记录", "meeting-list", "view")])

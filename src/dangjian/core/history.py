@@ -31,6 +31,9 @@ def readable_history(entries, model) -> list[dict]:
             except FieldDoesNotExist:
                 fields[name] = None
                 continue
+            if not getattr(field, "concrete", False):  # a reverse relation some auditlog versions list
+                fields[name] = None
+                continue
             if field.is_relation and field.many_to_one:
                 wanted.setdefault(field.related_model, set()).update(v for v in (old, new) if v not in EMPTY)
     related = {

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
+    path("meetings/add/", views.meeting_add, name="meeting-add"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+]

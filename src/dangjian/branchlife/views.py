@@ -1,0 +1,89 @@
+"""Branch-life pages: the meeting register, one meeting with its attendance, and recording a meeting."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.core.tables import Col, attr
+from dangjian.core.views import ObjectListView
+from dangjian.members.models import Member
+from dangjian.orgs.models import PartyOrg
+
+from . import services
+from .filters import MeetingFilterSet
+from .models import Attendance, Meeting
+
+CRUMBS = [{"label": "组织生活"}]
+
+
+class MeetingListView(ObjectListView):
+    model = Meeting
+    filterset_class = MeetingFilterSet
+    title = "会议记录"
+    breadcrumbs = CRUMBS
+    select_related = ("org", "chair")
+    export_object_type = "meeting"
+    columns = [
+        Col("召开日期", attr("held_on"), link=lambda m: reverse("meeting-detail", args=[m.pk])),
+        Col("会议类型", attr("get_kind_display")),
+        Col("主题", attr("topic")),
+        Col("党组织", attr("org.name")),
+        Col("主持人", attr("chair.name")),
+        Col("表决事项", attr("vote_subject")),
+        Col("到会/应到（有表决权）", lambda m: f"{m.present_voters}/{m.due_voters}" if m.due_voters is not None else ""),
+    ]
+
+    def get_actions(self):
+        if self.request.user.can("change"):
+            return [{"label": "登记会议", "url": reverse("meeting-add"), "icon": "bi-plus"}]
+        return []
+
+
+@login_required
+def meeting_detail(request, pk):
+    meeting = get_object_or_404(Meeting.objects.restrict(request.user, "view").select_related("org", "chair"), pk=pk)
+    rows = meeting.attendance.select_related("member").order_by("status", "member__name")
+    return render(request, "branchlife/meeting_detail.html", {
+        "title": meeting.topic, "meeting": meeting, "rows": rows,
+        "counts": {label: rows.filter(status=value).count() for value, label in Attendance.Status.choices},
+        "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")}, {"label": meeting.topic}],
+    })  # fmt: skip
+
+
+@login_required
+def meeting_add(request):
+    """Pick an organisation you may change, then record the meeting with one attendance choice per member."""
+    orgs = PartyOrg.objects.restrict(request.user, "change").filter(kind__in=(*PartyOrg.BRANCH_KINDS,
+                                                                                "general_branch", "group"))
+    if not orgs.exists():
+        raise Http404
+    org = orgs.filter(code=request.GET.get("org") or request.POST.get("org")).first() or orgs.first()
+    members = list(Member.objects.filter(org_path__startswith=org.path).order_by("name"))
+    error, data = None, request.POST
+    if request.method == "POST":
+        attendance = {m.pk: data.get(f"att_{m.pk}", "absent") for m in members}
+        chair = next((m for m in members if str(m.pk) == data.get("chair")), None)
+        try:
+            held_on = dt.date.fromisoformat(data.get("held_on") or "")
+        except ValueError:
+            held_on = None
+        try:
+            meeting = services.do_record_meeting(
+                actor=request.user, org=org, kind=data.get("kind"), held_on=held_on, topic=data.get("topic"),
+                chair=chair, minutes=data.get("minutes", ""), attendance=attendance,
+                vote_subject=(data.get("vote_subject") or "").strip())  # fmt: skip
+        except services.BranchLifeError as exc:
+            error = exc
+        else:
+            messages.success(request, "会议已登记")
+            return redirect("meeting-detail", meeting.pk)
+    return render(request, "branchlife/meeting_form.html", {
+        "title": "登记会议", "orgs": orgs[:500], "org": org, "members": members, "error": error, "data": data,
+        "kinds": Meeting.Kind.choices, "statuses": Attendance.Status.choices, "today": timezone.localdate(),
+        "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")}, {"label": "登记会议"}],
+    }, status=400 if error else 200)  # fmt: skip
