@@ -1,5 +1,7 @@
-"""The dues calculator at every bracket edge (中组发〔2008〕3号) and its command line."""
+"""Dues (中组发〔2008〕3号): the calculator at every bracket edge, its command line, payments, arrears and the
+monthly collection sheet exported, filled in and imported back."""
 
+import datetime as dt
 from decimal import Decimal
 from io import StringIO
 
@@ -10,6 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dangjian.branchlife.dues import DuesError, monthly_dues
+from dangjian.branchlife.models import DuesPayment
+from dangjian.branchlife.queries import unpaid_months
+from dangjian.branchlife.services import BranchLifeError, do_record_dues, do_set_dues_profile
 
 
 @pytest.mark.parametrize(("category", "base", "expected"), [
@@ -68,3 +73,72 @@ def test_cli_prints_the_amount():
     assert out.getvalue().splitlines()[0] == "60.00" and "中组发〔2008〕3号" in out.getvalue()
     with pytest.raises(CommandError, match="请填写计算基数"):
         call_command("dues", "calc", "--category", "in_service", stdout=StringIO())
+
+
+# ---- records, arrears and the monthly collection sheet ---------------------------------------------------------
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def zhang(county):
+    member = county.members["a"]  # 张三, full member of 东风村党支部 since 2010
+    do_set_dues_profile(actor=county.users["branch_secretary"], member=member, category="in_service", base="5400",
+                        since=dt.date(2026, 1, 1))
+    return member
+
+
+def test_record_and_arrears(county, zhang):
+    secretary = county.users["branch_secretary"]
+    for month in (8, 9, 11):
+        do_record_dues(actor=secretary, member=zhang, month=dt.date(2026, month, 1), paid="81.00",
+                       paid_on=dt.date(2026, month, 5), today=TODAY)
+    big = do_record_dues(actor=secretary, member=zhang, month=dt.date(2026, 7, 1), paid="81", voluntary="1000",
+                         paid_on=dt.date(2026, 7, 3), today=TODAY)
+    assert big.remit_in_full and big.due == Decimal("81.00")
+    assert dt.date(2026, 10, 1) in unpaid_months(zhang, TODAY)
+    assert dt.date(2026, 9, 1) not in unpaid_months(zhang, TODAY)
+    with pytest.raises(BranchLifeError, match="已登记"):
+        do_record_dues(actor=secretary, member=zhang, month=dt.date(2026, 8, 1), paid="81", paid_on=TODAY, today=TODAY)
+    with pytest.raises(BranchLifeError, match="少于应缴 81.00 元"):
+        do_record_dues(actor=secretary, member=zhang, month=dt.date(2026, 10, 1), paid="80", paid_on=TODAY, today=TODAY)
+    with pytest.raises(BranchLifeError, match="尚未到"):
+        do_record_dues(actor=secretary, member=zhang, month=dt.date(2026, 12, 1), paid="81", paid_on=TODAY, today=TODAY)
+    with pytest.raises(BranchLifeError, match="不能管理"):
+        do_record_dues(actor=secretary, member=county.members["b"], month=dt.date(2026, 10, 1), paid="1",
+                       paid_on=TODAY, today=TODAY)
+    assert DuesPayment.objects.count() == 4
+
+
+def test_sheet_export_fill_in_and_import(county, zhang, client, tmp_path):
+    import io
+
+    from django.urls import reverse
+    from django.utils import timezone
+    from openpyxl import load_workbook
+
+    from dangjian.core.services import do_import
+
+    client.force_login(county.users["branch_secretary"])
+    month = timezone.localdate().replace(day=1)
+    response = client.get(reverse("dues-sheet") + f"?org=D010101&month={month:%Y-%m}&export=xlsx")
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    header_row = next(r for r in sheet.iter_rows() if r[0].value == "党员编号")
+    columns = {c.value: c.column for c in header_row}
+    row = header_row[0].row + 1
+    assert sheet.cell(row, columns["姓名"]).value == "张三" and float(sheet.cell(row, columns["应缴金额"]).value) == 81
+    sheet.cell(row, columns["实缴金额"]).value = 50  # too little: refused, names the row and column
+    sheet.cell(row, columns["缴纳日期"]).value = month.isoformat()
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    result = do_import("dues", bad.read_bytes(), actor=county.users["branch_secretary"])
+    assert [(e.row, e.column) for e in result.errors] == [(row, "实缴金额")] and "少于应缴" in result.errors[0].reason
+    assert not DuesPayment.objects.exists()
+    sheet.cell(row, columns["实缴金额"]).value = 81
+    good = tmp_path / "good.xlsx"
+    book.save(good)
+    result = do_import("dues", good.read_bytes(), actor=county.users["branch_secretary"])
+    assert result.ok and result.imported == 1
+    assert DuesPayment.objects.get().paid == Decimal("81.00")
+    page = client.get(reverse("dues-sheet") + f"?org=D010101&month={month:%Y-%m}").content.decode()
+    assert "已缴 <strong>1</strong> 人" in page

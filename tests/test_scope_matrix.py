@@ -42,6 +42,7 @@ TICKET_PAGES = {
     "ticket-policy": {"county_admin"},
     "calendar-days": {"county_admin"},
     "meeting-add": {"county_admin", "township_admin", "branch_secretary"},
+    "dues-sheet": {"county_admin", "township_admin", "branch_secretary"},
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
 BRANCH_OBJECT_ROUTES = ["meeting-detail"]

@@ -9,6 +9,9 @@ class BranchlifeConfig(AppConfig):
     def ready(self):
         from dangjian.core.menu import MenuItem, register_menu
 
-        from . import signals  # noqa: F401
+        from . import importers, signals  # noqa: F401
 
-        register_menu("branchlife", "组织生活", "bi-journal-check", 35, [MenuItem("会议记录", "meeting-list", "view")])
+        register_menu("branchlife", "组织生活", "bi-journal-check", 35, [
+            MenuItem("会议记录", "meeting-list", "view"),
+            MenuItem("党费收缴", "dues-sheet", "change"),
+        ])

@@ -67,3 +67,60 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.member} {self.get_status_display()}"
+
+
+class DuesProfile(models.Model):
+    """A member's dues category and monthly base, and the amount they come to (中组发〔2008〕3号)."""
+
+    class Category(models.TextChoices):
+        IN_SERVICE = "in_service", "在职"
+        RETIRED = "retired", "离退休"
+        FARMER = "farmer", "农民"
+        STUDENT = "student", "学生"
+        UNEMPLOYED = "unemployed", "下岗失业"
+        RELIEF = "relief", "享受低保或救济"
+
+    member = models.OneToOneField("members.Member", verbose_name="党员", on_delete=models.CASCADE,
+                                  related_name="dues_profile")
+    category = models.CharField("党费类别", max_length=16, choices=Category.choices)
+    base = models.DecimalField("计算基数（元/月）", max_digits=12, decimal_places=2, null=True, blank=True)
+    monthly = models.DecimalField("每月应缴（元）", max_digits=10, decimal_places=2)
+    since = models.DateField("起算月份")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "党费标准"
+
+    def __str__(self):
+        return f"{self.member} {self.monthly}"
+
+
+class DuesPayment(models.Model):
+    """One member's dues for one month: what was due, what was paid, and any voluntary extra payment."""
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
+                               related_name="dues_payments")
+    org_path = models.CharField(max_length=255, editable=False)
+    month = models.DateField("所属月份")  # always the first day of the month
+    due = models.DecimalField("应缴（元）", max_digits=10, decimal_places=2)
+    paid = models.DecimalField("实缴（元）", max_digits=10, decimal_places=2)
+    paid_on = models.DateField("缴纳日期")
+    voluntary = models.DecimalField("自愿多缴（元）", max_digits=12, decimal_places=2, default=0)
+    remit_in_full = models.BooleanField("全额上缴中央", default=False,
+                                        help_text="一次性自愿多缴 1000 元以上，全额上缴中央")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "党费缴纳记录"
+        ordering = ["-month", "member_id"]
+        constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_once_a_month")]
+        indexes = [models.Index(fields=["org_path"], name="dues_org_path_like", opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self):
+        return f"{self.member} {self.month:%Y-%m} {self.paid}"
+
+    @classmethod
+    def scope_q(cls, scope):
+        return prefix_q("org_path", scope.orgs)

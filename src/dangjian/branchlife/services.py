@@ -80,3 +80,84 @@ def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=N
         Attendance.objects.bulk_create(Attendance(meeting=meeting, member=members[pk], status=status)
                                        for pk, status in attendance.items())
     return meeting
+
+
+# ---- dues -----------------------------------------------------------------------------------------------------
+PAYING_STATUSES = ("probationary", "full")  # 预备党员 pay from the branch vote (their joining date)
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def pays_from(member) -> dt.date | None:
+    """The first month a member owes dues: the month of the branch vote (joined_on)."""
+    return month_start(member.joined_on) if member.joined_on else None
+
+
+def _require_member_change(actor, member) -> None:
+    scope = user_scope(actor, "change")
+    if not (scope.unrestricted or any(member.org_path.startswith(p) for p in scope.orgs)):
+        raise BranchLifeError(f"您不能管理{member.name}的党费", "member")
+
+
+@transaction.atomic
+def do_set_dues_profile(*, actor, member, category, base=None, since: dt.date | None = None):
+    """Set a member's dues category and base; the monthly amount is computed (and changes from `since`)."""
+    from .dues import DuesError, monthly_dues
+    from .models import DuesProfile
+
+    _require_member_change(actor, member)
+    if member.status not in PAYING_STATUSES:
+        raise BranchLifeError(f"{member.name}是{member.get_status_display()}，尚不缴纳党费", "member")
+    try:
+        monthly = monthly_dues(category, base)
+    except DuesError as exc:
+        raise BranchLifeError(str(exc), "base") from None
+    since = month_start(since or timezone.localdate())
+    with acting(actor):
+        profile, _ = DuesProfile.objects.update_or_create(member=member, defaults={
+            "category": category, "base": None if base in (None, "") else base, "monthly": monthly, "since": since})
+    return profile
+
+
+def check_payment(member, month: dt.date, paid, paid_on, voluntary, today: dt.date, profile):
+    """(due, paid, voluntary, remit) for one month's payment, or BranchLifeError naming the field."""
+    from .dues import VOLUNTARY_REMIT, DuesError, to_amount
+
+    if profile is None:
+        raise BranchLifeError(f"请先为{member.name}设定党费标准", "member")
+    if member.status not in PAYING_STATUSES:
+        raise BranchLifeError(f"{member.name}是{member.get_status_display()}，尚不缴纳党费", "member")
+    start = pays_from(member)
+    if start and month < start:
+        raise BranchLifeError(f"{member.name}自 {start:%Y-%m} 起缴纳党费，{month:%Y-%m} 不需缴纳", "month")
+    if month > month_start(today):
+        raise BranchLifeError(f"{month:%Y-%m} 尚未到，不能预先登记", "month")
+    if not isinstance(paid_on, dt.date) or paid_on > today:
+        raise BranchLifeError("缴纳日期应为今天或之前的日期", "paid_on")
+    try:
+        paid, voluntary = to_amount(paid, "实缴金额"), to_amount(voluntary or 0, "自愿多缴金额")
+    except DuesError as exc:
+        raise BranchLifeError(str(exc), "paid") from None
+    if paid < profile.monthly:
+        raise BranchLifeError(f"实缴 {paid} 元少于应缴 {profile.monthly} 元；确有困难须经支部研究、上级批准减免", "paid")
+    return profile.monthly, paid, voluntary, voluntary >= VOLUNTARY_REMIT
+
+
+@transaction.atomic
+def do_record_dues(*, actor, member, month: dt.date, paid, paid_on: dt.date, voluntary=0, today=None):
+    from .models import DuesPayment, DuesProfile
+
+    today = today or timezone.localdate()
+    _require_member_change(actor, member)
+    month = month_start(month)
+    profile = DuesProfile.objects.filter(member=member).first()
+    due, paid, voluntary, remit = check_payment(member, month, paid, paid_on, voluntary, today, profile)
+    if DuesPayment.objects.select_for_update().filter(member=member, month=month).exists():
+        raise BranchLifeError(f"{member.name} {month:%Y-%m} 的党费已登记", "month")
+    with acting(actor):
+        return DuesPayment.objects.create(
+            member=member, org_path=member.org_path, month=month, due=due, paid=paid, paid_on=paid_on,
+            voluntary=voluntary, remit_in_full=remit,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None)

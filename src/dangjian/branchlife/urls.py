@@ -6,4 +6,5 @@ urlpatterns = [
     path("meetings/", views.MeetingListView.as_view(), name="meeting-list"),
     path("meetings/add/", views.meeting_add, name="meeting-add"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("dues/", views.dues_sheet, name="dues-sheet"),
 ]

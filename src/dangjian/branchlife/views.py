@@ -1,6 +1,7 @@
 """Branch-life pages: the meeting register, one meeting with its attendance, and recording a meeting."""
 
 import datetime as dt
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dangjian.core.services import do_export
 from dangjian.core.tables import Col, attr
-from dangjian.core.views import ObjectListView
+from dangjian.core.views import ObjectListView, xlsx_response
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrg
 
-from . import services
+from . import queries, services
 from .filters import MeetingFilterSet
 from .models import Attendance, Meeting
 
@@ -87,3 +89,27 @@ def meeting_add(request):
         "kinds": Meeting.Kind.choices, "statuses": Attendance.Status.choices, "today": timezone.localdate(),
         "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")}, {"label": "登记会议"}],
     }, status=400 if error else 200)  # fmt: skip
+
+
+@login_required
+def dues_sheet(request):
+    """党费收缴表: one month of one organisation; export it, fill it in, import it back."""
+    orgs = PartyOrg.objects.restrict(request.user, "change")
+    if not orgs.exists():
+        raise Http404
+    org = orgs.filter(code=request.GET.get("org")).first() or orgs.first()
+    try:
+        month = dt.date.fromisoformat((request.GET.get("month") or f"{timezone.localdate():%Y-%m}") + "-01")
+    except ValueError:
+        month = timezone.localdate().replace(day=1)
+    rows = queries.dues_sheet(request.user, org, month)
+    if request.GET.get("export") == "xlsx":
+        buffer = io.BytesIO()
+        do_export(buffer, actor=request.user, object_type="dues_sheet", headers=queries.SHEET_HEADERS, rows=rows,
+                  title=f"{org.name}{month:%Y年%m月}党费收缴表")
+        return xlsx_response(buffer.getvalue(), f"党费收缴表-{org.code}-{month:%Y-%m}.xlsx")
+    return render(request, "branchlife/dues_sheet.html", {
+        "title": "党费收缴", "org": org, "orgs": orgs.order_by("path")[:500], "month": month, "rows": rows,
+        "headers": queries.SHEET_HEADERS, "paid": sum(1 for r in rows if r[7] != ""),
+        "breadcrumbs": [*CRUMBS, {"label": "党费收缴"}],
+    })  # fmt: skip
