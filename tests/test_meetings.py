@@ -92,3 +92,27 @@ def test_the_meeting_form_records_attendance(county, branch, client):
     assert done.status_code == 302 and (meeting.present_voters, meeting.due_voters) == (3, 4)
     listing = client.get(reverse("meeting-list")).content.decode()
     assert "讨论发展对象" in listing and "3/4" in listing
+
+
+def test_talks_and_study_hours(county, branch):
+    from decimal import Decimal
+
+    from dangjian.branchlife.queries import study_hours
+    from dangjian.branchlife.services import do_record_study, do_record_talk
+
+    org, (a, b, *_rest) = branch
+    secretary = county.users["branch_secretary"]
+    talk = do_record_talk(actor=secretary, org=org, talker=a, listener=b, held_on=TODAY, note="谈工作", today=TODAY)
+    assert talk.org_path == org.path
+    with pytest.raises(BranchLifeError, match="同一人"):
+        do_record_talk(actor=secretary, org=org, talker=a, listener=a, held_on=TODAY, today=TODAY)
+    with pytest.raises(BranchLifeError, match="不属于"):
+        do_record_talk(actor=secretary, org=org, talker=a, listener=county.members["b"], held_on=TODAY, today=TODAY)
+    do_record_study(actor=secretary, member=a, studied_on=TODAY, hours="3.5", topic="党章", today=TODAY)
+    do_record_study(actor=secretary, member=a, studied_on=dt.date(2026, 3, 1), hours=4, topic="条例", today=TODAY)
+    do_record_study(actor=secretary, member=a, studied_on=dt.date(2025, 12, 31), hours=8, topic="去年", today=TODAY)
+    assert study_hours([a, b], 2026) == {a.pk: 7.5}
+    for hours, message in (("0.4", "0.5 到 24"), ("abc", "不是有效的数字")):
+        with pytest.raises(BranchLifeError, match=message):
+            do_record_study(actor=secretary, member=a, studied_on=TODAY, hours=hours, topic="x", today=TODAY)
+    assert Decimal("7.5") == sum(r.hours for r in a.study_records.filter(studied_on__year=2026))

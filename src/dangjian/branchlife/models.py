@@ -124,3 +124,52 @@ class DuesPayment(models.Model):
     @classmethod
     def scope_q(cls, scope):
         return prefix_q("org_path", scope.orgs)
+
+
+class HeartToHeart(models.Model):
+    """谈心谈话: who talked with whom, and when."""
+
+    org = models.ForeignKey("orgs.PartyOrg", verbose_name="党组织", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+    talker = models.ForeignKey("members.Member", verbose_name="谈话人", on_delete=models.PROTECT, related_name="+")
+    listener = models.ForeignKey("members.Member", verbose_name="谈话对象", on_delete=models.PROTECT, related_name="+")
+    held_on = models.DateField("谈话日期")
+    note = models.TextField("谈话内容摘要", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "谈心谈话"
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.held_on} {self.talker} → {self.listener}"
+
+    @classmethod
+    def scope_q(cls, scope):
+        return prefix_q("org_path", scope.orgs)
+
+
+class StudyRecord(models.Model):
+    """学时: hours of study a member completed on a day (counted against the yearly requirement)."""
+
+    member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
+                               related_name="study_records")
+    org_path = models.CharField(max_length=255, editable=False)
+    studied_on = models.DateField("学习日期")
+    hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
+    topic = models.CharField("学习内容", max_length=200)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学习记录"
+        ordering = ["-studied_on", "-id"]
+        indexes = [models.Index(fields=["member", "studied_on"], name="study_member_day")]
+
+    def __str__(self):
+        return f"{self.member} {self.studied_on} {self.hours}"
+
+    @classmethod
+    def scope_q(cls, scope):
+        return prefix_q("org_path", scope.orgs)

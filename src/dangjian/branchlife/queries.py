@@ -45,3 +45,17 @@ def dues_sheet(user, org, month: dt.date) -> list[list]:
                      payment.paid if payment else "", payment.paid_on if payment else "",
                      payment.voluntary if payment and payment.voluntary else ""])
     return rows
+
+
+STUDY_REQUIREMENT = {"member": 32, "cadre": 56}  # 学时 a year; configurable in the checkup rules (REGULATIONS.md)
+
+
+def study_hours(members, year: int) -> dict[int, float]:
+    """Hours studied in `year` per member id (one grouped query)."""
+    from django.db.models import Sum
+
+    from .models import StudyRecord
+
+    rows = (StudyRecord.objects.filter(member__in=members, studied_on__year=year).values("member")
+            .annotate(total=Sum("hours")))
+    return {r["member"]: float(r["total"]) for r in rows}

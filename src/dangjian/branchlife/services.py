@@ -161,3 +161,46 @@ def do_record_dues(*, actor, member, month: dt.date, paid, paid_on: dt.date, vol
             member=member, org_path=member.org_path, month=month, due=due, paid=paid, paid_on=paid_on,
             voluntary=voluntary, remit_in_full=remit,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
+
+
+# ---- talks and study hours ------------------------------------------------------------------------------------
+@transaction.atomic
+def do_record_talk(*, actor, org, talker, listener, held_on: dt.date, note="", today=None):
+    from .models import HeartToHeart
+
+    today = today or timezone.localdate()
+    _require_change(actor, org)
+    if talker.pk == listener.pk:
+        raise BranchLifeError("谈话人和谈话对象不能是同一人", "listener")
+    for who, field in ((talker, "talker"), (listener, "listener")):
+        if not who.org_path.startswith(org.path):
+            raise BranchLifeError(f"{who.name}不属于“{org.name}”", field)
+    if not isinstance(held_on, dt.date) or held_on > today:
+        raise BranchLifeError("谈话日期应为今天或之前的日期", "held_on")
+    with acting(actor):
+        return HeartToHeart.objects.create(org=org, org_path=org.path, talker=talker, listener=listener,
+                                           held_on=held_on, note=note or "")
+
+
+@transaction.atomic
+def do_record_study(*, actor, member, studied_on: dt.date, hours, topic, today=None):
+    from decimal import Decimal, InvalidOperation
+
+    from .models import StudyRecord
+
+    today = today or timezone.localdate()
+    _require_member_change(actor, member)
+    try:
+        hours = Decimal(str(hours))
+    except (InvalidOperation, ValueError):
+        raise BranchLifeError(f"学时“{hours}”不是有效的数字", "hours") from None
+    if not Decimal("0.5") <= hours <= Decimal("24"):
+        raise BranchLifeError("一天的学时应在 0.5 到 24 之间", "hours")
+    if not isinstance(studied_on, dt.date) or studied_on > today:
+        raise BranchLifeError("学习日期应为今天或之前的日期", "studied_on")
+    topic = (topic or "").strip()
+    if not topic:
+        raise BranchLifeError("请填写学习内容", "topic")
+    with acting(actor):
+        return StudyRecord.objects.create(member=member, org_path=member.org_path, studied_on=studied_on,
+                                          hours=hours, topic=topic[:200])
