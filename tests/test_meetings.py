@@ -116,3 +116,15 @@ def test_talks_and_study_hours(county, branch):
         with pytest.raises(BranchLifeError, match=message):
             do_record_study(actor=secretary, member=a, studied_on=TODAY, hours=hours, topic="x", today=TODAY)
     assert Decimal("7.5") == sum(r.hours for r in a.study_records.filter(studied_on__year=2026))
+
+
+def test_demo_reset_clears_branch_life(county, branch):
+    from dangjian.branchlife.services import do_record_study
+    from dangjian.demo.ledger import reset_ledger
+
+    org, members = branch
+    do_record_meeting(actor=None, org=org, kind="theme_day", held_on=TODAY, topic="学习",
+                      attendance={members[0].pk: "present"}, today=TODAY)
+    do_record_study(actor=None, member=members[0], studied_on=TODAY, hours=2, topic="党章", today=TODAY)
+    reset_ledger()
+    assert not Meeting.objects.exists() and not Attendance.objects.exists()

@@ -62,12 +62,21 @@ def delete_tickets() -> None:
 
 
 @transaction.atomic
+def delete_branch_life() -> None:
+    """Meetings with their attendance, talks, study hours and dues (they protect members and organisations)."""
+    from dangjian.branchlife.models import DuesPayment, DuesProfile, HeartToHeart, Meeting, StudyRecord
+
+    for model in (Meeting, HeartToHeart, StudyRecord, DuesPayment, DuesProfile):  # attendance goes with meetings
+        model.objects.all().delete()
+
+
 def reset_ledger() -> None:
     """Delete every ledger row: work orders (with their events, dispatches and photos), grid workers and
     their visits, members, organisations, departments, units, households, buildings, places, users other
     than superusers (with their role assignments) and the change log."""
     with disable_auditlog():
         delete_tickets()
+        delete_branch_life()
         User.objects.filter(is_superuser=False).delete()
         Member.all_objects.all().delete()
         PartyOrg.objects.all().delete()
