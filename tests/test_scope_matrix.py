@@ -25,7 +25,7 @@ MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
                     "ticket-assessment", "notification-list", "ticket-dispatches",
-                    "meeting-list"]  # fmt: skip
+                    "meeting-list", "member-transfers", "member-contacts"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.
@@ -45,7 +45,8 @@ TICKET_PAGES = {
     "dues-sheet": {"county_admin", "township_admin", "branch_secretary"},
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
-BRANCH_OBJECT_ROUTES = ["meeting-detail"]
+BRANCH_OBJECT_ROUTES = ["meeting-detail", "member-transfer-issue", "member-contact-add", "member-mobile",
+                        "transfer-detail", "transfer-act"]
 # Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
 SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
 SEES_TICKET_B = {"county_admin"}
@@ -246,3 +247,25 @@ def test_meetings_inside_and_outside_scope(client, county, role):
     sees_a = {"county_admin", "township_admin", "branch_secretary"}
     assert client.get(reverse("meeting-detail", args=[a.pk])).status_code == (200 if role in sees_a else 404)
     assert client.get(reverse("meeting-detail", args=[b.pk])).status_code == (200 if role == "county_admin" else 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_member_writes_and_transfers_inside_and_outside_scope(client, county, role):
+    """Member write routes answer 302 (done or refused with a message) in scope and 404 outside; a transfer is
+    seen from both its sides and by its member."""
+    from dangjian.members.services import do_issue_transfer
+
+    a, b = county.members["a"], county.members["b"]
+    to_b = do_issue_transfer(actor=None, member=a, kind="introduction", to_org=county.branch_b)
+    to_town_b = do_issue_transfer(actor=None, member=b, kind="introduction", to_org=county.town_b_org)
+    client.force_login(county.users[role])
+    for member, allowed in ((a, role in MAY_CHANGE_MEMBER_A), (b, role == "county_admin")):
+        for name, args in (("member-transfer-issue", [member.pk]), ("member-contact-add", [member.pk]),
+                           ("member-mobile", [member.pk, "start"])):
+            assert client.post(reverse(name, args=args)).status_code == (302 if allowed else 404), (role, name)
+    sees_to_b = {"county_admin", "township_admin", "branch_secretary", "member"}
+    for transfer, sees in ((to_b, sees_to_b), (to_town_b, {"county_admin"})):
+        assert client.get(reverse("transfer-detail", args=[transfer.pk])).status_code == (200 if role in sees else 404)
+        status = client.post(reverse("transfer-act", args=[transfer.pk, "cancel"])).status_code
+        assert status == (302 if role in sees else 404), (role, transfer)

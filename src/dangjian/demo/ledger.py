@@ -63,11 +63,13 @@ def delete_tickets() -> None:
 
 @transaction.atomic
 def delete_branch_life() -> None:
-    """Meetings with their attendance, talks, study hours and dues (they protect members and organisations)."""
+    """Meetings with their attendance, talks, study hours, dues, transfers, mobile stays and contacts: the
+    records that protect members and organisations."""
     from dangjian.branchlife.models import DuesPayment, DuesProfile, HeartToHeart, Meeting, StudyRecord
+    from dangjian.members.models import ContactLog, MobileStay, Transfer
 
-    for model in (Meeting, HeartToHeart, StudyRecord, DuesPayment, DuesProfile):  # attendance goes with meetings
-        model.objects.all().delete()
+    for model in (Meeting, HeartToHeart, StudyRecord, DuesPayment, DuesProfile, Transfer, MobileStay, ContactLog):
+        model.objects.all().delete()  # attendance goes with its meeting
 
 
 def reset_ledger() -> None:

@@ -11,4 +11,6 @@ class MembersConfig(AppConfig):
 
         from . import importers, signals  # noqa: F401
 
-        register_menu("members", "党员管理", "bi-people", 30, [MenuItem("党员名册", "member-list", "view")])
+        register_menu("members", "党员管理", "bi-people", 30, [MenuItem("党员名册", "member-list", "view"),
+                      MenuItem("组织关系转接", "member-transfers", "view"),
+                      MenuItem("流动党员", "member-contacts", "view")])

@@ -5,13 +5,16 @@ import datetime as dt
 import django_filters as filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from dangjian.core import crypto
 from dangjian.core.dictionaries import EDUCATION_CHOICES, ETHNICITY_CHOICES
 from dangjian.core.idnumber import IdNumberError, parse_id_number
+from dangjian.core.scope import prefix_q, user_scope
 from dangjian.orgs.models import PartyOrg
 
-from .models import Member
+from .models import Member, Transfer
+from .queries import PROMPT_EXPEL, PROMPT_LABELS, expulsion_prompted, suspension_prompted
 
 # Age bands of the party statistics tables (党内统计).
 AGE_BANDS = [("18-30", "30岁及以下"), ("31-35", "31至35岁"), ("36-40", "36至40岁"), ("41-45", "41至45岁"),
@@ -85,3 +88,58 @@ class MemberFilterSet(filters.FilterSet):
     def joined_in(self, queryset, name, value):
         start = dt.date(int(value), 1, 1)
         return queryset.filter(joined_on__gte=start, joined_on__lt=start.replace(year=start.year + 1))
+
+
+class TransferFilterSet(filters.FilterSet):
+    """Filters of the 组织关系转接 list (page and export)."""
+
+    q = filters.CharFilter(label="党员姓名", method="search",
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    direction = filters.ChoiceFilter(label="方向", choices=[("in", "转入"), ("out", "转出")], method="in_direction",
+                                     widget=Select, empty_label="全部")
+    status = filters.ChoiceFilter(label="状态", choices=Transfer.Status.choices, widget=Select, empty_label="全部")
+    kind = filters.ChoiceFilter(label="介绍信类型", choices=Transfer.Kind.choices, widget=Select, empty_label="全部")
+    year = filters.NumberFilter(label="开具年份", method="issued_in",
+                                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 2000}))
+
+    class Meta:
+        model = Transfer
+        fields = ["q", "direction", "status", "kind", "year"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(member__name__contains=value) if value else queryset
+
+    def in_direction(self, queryset, name, value):
+        scope = user_scope(getattr(self.request, "user", None), "view")
+        if scope.unrestricted:
+            return queryset.filter(to_org__isnull=True) if value == "out" else queryset.filter(to_org__isnull=False)
+        field = "to_org_path" if value == "in" else "from_org_path"
+        return queryset.filter(prefix_q(field, scope.orgs))
+
+    def issued_in(self, queryset, name, value):
+        start = dt.date(int(value), 1, 1)
+        return queryset.filter(issued_on__gte=start, issued_on__lt=start.replace(year=start.year + 1))
+
+
+class MobileMemberFilterSet(filters.FilterSet):
+    """Filters of the mobile member list: by name and by the Art 24 prompt."""
+
+    q = filters.CharFilter(label="党员姓名", method="search",
+                           widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+    prompt = filters.ChoiceFilter(label="提示", choices=list(PROMPT_LABELS.items()), method="with_prompt",
+                                  widget=Select, empty_label="全部")
+
+    class Meta:
+        model = Member
+        fields = ["q", "prompt"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__contains=value) if value else queryset
+
+    def with_prompt(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == PROMPT_EXPEL:
+            return expulsion_prompted(queryset, today)
+        return suspension_prompted(queryset, today).exclude(pk__in=expulsion_prompted(queryset, today).values("pk"))

@@ -55,7 +55,10 @@ def member_detail(request, pk):
     history = readable_history(entries, Member)
     can_unmask = Member.objects.restrict(request.user, "unmask").filter(pk=pk).exists()
     can_change = Member.objects.restrict(request.user, "change").filter(pk=pk).exists()
+    from .transfer_views import member_detail_context
+
     return render(request, "members/detail.html", {
+        **member_detail_context(request.user, member, can_change),
         "title": member.name, "member": member, "history": history, "can_unmask": can_unmask,
         "can_change": can_change,
         "ethnicity": ETHNICITIES.get(member.ethnicity, ""), "education": EDUCATIONS.get(member.education, ""),
