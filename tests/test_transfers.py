@@ -559,3 +559,24 @@ def test_random_sequences_keep_every_member_in_exactly_one_organisation(county):
     run_state_machine_as_test(TransferMachine, settings=settings(
         max_examples=40, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+
+
+def test_tick_expires_letters_once(county):
+    import datetime as dt
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from dangjian.members.models import Transfer
+    from dangjian.members.services import do_issue_transfer
+
+    transfer = do_issue_transfer(actor=None, member=county.members["a"], kind="introduction", to_org=county.branch_b)
+    later = (transfer.expires_on + dt.timedelta(days=1)).isoformat() + "T09:00:00+08:00"
+    out = StringIO()
+    call_command("tick", "--only", "member_upkeep", "--now", later, stdout=out)
+    assert json.loads(out.getvalue())["member_upkeep"]["transfers_expired"] == 1
+    assert Transfer.objects.get(pk=transfer.pk).status == "expired"
+    out = StringIO()
+    call_command("tick", "--only", "member_upkeep", "--now", later, stdout=out)
+    assert json.loads(out.getvalue())["member_upkeep"]["transfers_expired"] == 0

@@ -8,8 +8,12 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from dangjian.core.menu import MenuItem, register_menu
+        from dangjian.core.periodic import register_job
 
         from . import importers, signals  # noqa: F401
+        from .jobs import run_member_upkeep
+
+        register_job("member_upkeep", run_member_upkeep)
 
         register_menu("members", "党员管理", "bi-people", 30, [MenuItem("党员名册", "member-list", "view"),
                       MenuItem("组织关系转接", "member-transfers", "view"),
