@@ -61,6 +61,7 @@ OBJECT_ROUTES = {
     "member-edit": ("get", "member", MAY_CHANGE_MEMBER_A, SEES_MEMBER_B),
     "org-children": ("get", "org", SEES_ORG_A, SEES_ORG_B),
     "region-children": ("get", "region", SEES_REGION_A, SEES_REGION_B),
+    "org-committee": ("get", "org", SEES_ORG_A, SEES_ORG_B),
     "api:member-detail": ("get", "member", SEES_MEMBER_A, SEES_MEMBER_B),
     "api:member-reveal": ("post", "member", MAY_UNMASK_A, SEES_MEMBER_B),
     "api:org-detail": ("get", "org", SEES_ORG_A, SEES_ORG_B),

@@ -67,7 +67,11 @@ def delete_branch_life() -> None:
     records that protect members and organisations."""
     from dangjian.branchlife.models import DuesPayment, DuesProfile, HeartToHeart, Meeting, StudyRecord
     from dangjian.members.models import ContactLog, MobileStay, Transfer
+    from dangjian.orgs.models import BranchCommittee, CommitteeSeat
 
+    CommitteeSeat.objects.update(fills=None)  # by-elections protect the vacancy they filled
+    for model in (CommitteeSeat, BranchCommittee):
+        model.objects.all().delete()
     for model in (Meeting, HeartToHeart, StudyRecord, DuesPayment, DuesProfile, Transfer, MobileStay, ContactLog):
         model.objects.all().delete()  # attendance goes with its meeting
 

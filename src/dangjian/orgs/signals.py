@@ -2,6 +2,8 @@
 
 from auditlog.registry import auditlog
 
-from .models import PartyOrg
+from .models import BranchCommittee, CommitteeSeat, PartyOrg
 
 auditlog.register(PartyOrg, exclude_fields=["path", "depth", "numchild"])
+auditlog.register(BranchCommittee)
+auditlog.register(CommitteeSeat)
