@@ -128,3 +128,19 @@ def test_demo_reset_clears_branch_life(county, branch):
     do_record_study(actor=None, member=members[0], studied_on=TODAY, hours=2, topic="党章", today=TODAY)
     reset_ledger()
     assert not Meeting.objects.exists() and not Attendance.objects.exists()
+
+
+def test_a_committee_meeting_needs_more_than_half_of_the_committee(county, branch):
+    from dangjian.orgs.services import do_elect_committee
+
+    org, (a, b, c, d, probationer) = branch
+    secretary = county.users["branch_secretary"]
+    fields = dict(actor=secretary, org=org, kind="committee_meeting", held_on=TODAY, topic="研究发展党员", today=TODAY)
+    with pytest.raises(BranchLifeError, match="没有现任委员会"):
+        do_record_meeting(**fields, attendance={a.pk: "present"})
+    do_elect_committee(actor=secretary, org=org, elected_on=dt.date(2025, 6, 1), approved_on=dt.date(2025, 6, 10),
+                       seats=[(a, "secretary"), (b, "deputy_secretary"), (c, "member")], today=TODAY)
+    with pytest.raises(BranchLifeError, match="到会委员 1 人，未超过委员会 3 人的半数"):
+        do_record_meeting(**fields, attendance={a.pk: "present", b.pk: "leave", d.pk: "present"})
+    meeting = do_record_meeting(**fields, attendance={a.pk: "present", b.pk: "present", c.pk: "absent"})
+    assert meeting.kind == "committee_meeting"

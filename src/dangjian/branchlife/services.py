@@ -38,7 +38,8 @@ def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=N
                       attendance: dict | None = None, vote_subject: str = "", today=None) -> Meeting:
     """Record one meeting with attendance per member ({member id: present|leave|absent}).
 
-    A 党员大会 that votes (`vote_subject`) must have more than half of its full members present."""
+    A 支委会 needs more than half of the current committee present; a 党员大会 that votes (`vote_subject`) needs
+    more than half of its full members present."""
     today = today or timezone.localdate()
     _require_change(actor, org)
     if kind not in Meeting.Kind.values:
@@ -62,6 +63,14 @@ def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=N
     if chair is not None and chair.pk not in present:
         raise BranchLifeError(f"主持人{chair.name}未登记为出席", "chair")
     due_voters = present_voters = None
+    if kind == Meeting.Kind.COMMITTEE_MEETING:
+        committee = org.committees.filter(ended_on__isnull=True).first()
+        if committee is None:
+            raise BranchLifeError(f"“{org.name}”没有现任委员会，不能召开支委会", "kind")
+        seats = set(committee.open_seats.values_list("member_id", flat=True))
+        if not vote_quorum(len(seats), len(seats & present)):
+            raise BranchLifeError(f"到会委员 {len(seats & present)} 人，未超过委员会 {len(seats)} 人的半数，"
+                                  f"支委会不能召开（{QUORUM_CITATION}）", "attendance")
     if vote_subject:
         if kind != Meeting.Kind.GENERAL_ASSEMBLY:
             raise BranchLifeError("只有支部党员大会可以表决", "vote_subject")
