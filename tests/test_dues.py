@@ -142,3 +142,25 @@ def test_sheet_export_fill_in_and_import(county, zhang, client, tmp_path):
     assert DuesPayment.objects.get().paid == Decimal("81.00")
     page = client.get(reverse("dues-sheet") + f"?org=D010101&month={month:%Y-%m}").content.decode()
     assert "已缴 <strong>1</strong> 人" in page
+
+
+def test_the_sheet_sets_standards_and_refused_rows_change_nothing(county, tmp_path):
+    from dangjian.branchlife.models import DuesProfile
+    from dangjian.core.services import do_import
+    from tests.sheets import write
+
+    a = county.members["a"]
+    header = ["党员编号", "姓名", "党费类别", "计算基数", "所属月份", "实缴金额", "缴纳日期"]
+    month = TODAY.replace(day=1)
+    rows = [header, [a.pk, "张三", "离退休", 6000, f"{month:%Y-%m}", 59, TODAY]]  # due 60.00: refused
+    result = do_import("dues", write(tmp_path, "bad", rows).read_bytes(), actor=county.users["branch_secretary"],
+                       partial=True)
+    assert [e.column for e in result.errors] == ["实缴金额"] and not DuesProfile.objects.exists()
+    rows[1][5] = 60
+    rows.append([a.pk, "张三", "农民", 3, "2026-10", "", ""])  # a farmer's amount is 0.2–1 元
+    result = do_import("dues", write(tmp_path, "bad2", rows).read_bytes(), actor=county.users["branch_secretary"])
+    assert [(e.row, e.column) for e in result.errors] == [(3, "计算基数")]
+    rows.pop()
+    result = do_import("dues", write(tmp_path, "good", rows).read_bytes(), actor=county.users["branch_secretary"])
+    assert result.ok and DuesProfile.objects.get(member=a).monthly == Decimal("60.00")
+    assert DuesPayment.objects.get(member=a).due == Decimal("60.00")

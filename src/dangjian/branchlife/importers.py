@@ -7,8 +7,11 @@ from dangjian.core.excel import Column, as_code
 from dangjian.core.imports import Importer, RowInvalid, register_importer
 from dangjian.members.models import Member
 
+from .dues import DuesError, monthly_dues
 from .models import DuesPayment, DuesProfile
 from .services import BranchLifeError, check_payment, month_start
+
+CATEGORY_BY_LABEL = {label: value for value, label in DuesProfile.Category.choices}
 
 FIELD_COLUMNS = {"member": "党员编号", "month": "所属月份", "paid": "实缴金额", "paid_on": "缴纳日期"}
 
@@ -30,6 +33,8 @@ class DuesImporter(Importer):
     columns = (
         Column("member", "党员编号", (), required=True, example="1"),
         Column("name", "姓名", (), required=True, example="张三"),
+        Column("category", "党费类别", (), example="在职"),
+        Column("base", "计算基数", (), example="5400"),
         Column("month", "所属月份", ("月份",), required=True, example="2026-11"),
         Column("paid", "实缴金额", ("实缴", "缴纳金额"), example="81.00"),
         Column("paid_on", "缴纳日期", (), example="2026-11-05"),
@@ -45,6 +50,7 @@ class DuesImporter(Importer):
         self.profiles = {p.member_id: p for p in DuesProfile.objects.filter(member_id__in=self.members)}
         self.done = set(DuesPayment.objects.filter(member_id__in=self.members).values_list("member_id", "month"))
         self.seen = set()
+        self.changed_profiles = {}  # member id → the standard set or changed by this sheet
 
     def validate(self, row, values):
         code = as_code(values.get("member"))
@@ -54,8 +60,10 @@ class DuesImporter(Importer):
         name = str(values.get("name") or "").strip()
         if name != member.name:
             raise RowInvalid(("姓名", name, f"与党员编号 {code} 的姓名“{member.name}”不一致"))
+        profile = self._profile(member, values)
         if values.get("paid") in (None, ""):
-            return None  # not paid this month: nothing to record
+            self._accept(member, profile)
+            return None  # not paid this month: only the standard is kept, if it was set or changed
         try:
             month = parse_month(values.get("month"))
         except (DateError, ValueError):
@@ -68,17 +76,46 @@ class DuesImporter(Importer):
             raise RowInvalid(("所属月份", f"{month:%Y-%m}", f"{member.name} 该月党费已登记"))
         try:
             due, paid, voluntary, remit = check_payment(member, month, values.get("paid"), paid_on,
-                                                        values.get("voluntary"), self.today,
-                                                        self.profiles.get(member.pk))
+                                                        values.get("voluntary"), self.today, profile)
         except BranchLifeError as exc:
             column = FIELD_COLUMNS.get(exc.field, "实缴金额")
             raise RowInvalid((column, values.get({"党员编号": "member", "所属月份": "month", "缴纳日期": "paid_on"}
                                                  .get(column, "paid")), str(exc))) from None
         self.seen.add((member.pk, month))
-        return DuesPayment(member=member, org_path=member.org_path, month=month, due=due, paid=paid,
-                           paid_on=paid_on, voluntary=voluntary, remit_in_full=remit)
+        self._accept(member, profile)
+        payment = DuesPayment(member=member, org_path=member.org_path, month=month, due=due, paid=paid,
+                              paid_on=paid_on, voluntary=voluntary, remit_in_full=remit)
+        return payment
+
+    def _accept(self, member, profile) -> None:
+        if profile is not None and profile is not self.profiles.get(member.pk):
+            self.profiles[member.pk] = self.changed_profiles[member.pk] = profile
+
+    def _profile(self, member, values):
+        """The member's dues standard: the sheet's 党费类别/计算基数 when filled in, else the stored one."""
+        label = str(values.get("category") or "").strip()
+        current = self.profiles.get(member.pk)
+        if not label or label == "未设定":
+            return current
+        category = CATEGORY_BY_LABEL.get(label)
+        if category is None:
+            raise RowInvalid(("党费类别", label, f"应为{'、'.join(CATEGORY_BY_LABEL)}之一"))
+        base = values.get("base")
+        base = None if base in (None, "") else str(base)
+        try:
+            monthly = monthly_dues(category, base)
+        except DuesError as exc:
+            raise RowInvalid(("计算基数", base or "", str(exc))) from None
+        if current is not None and (current.category, current.monthly) == (category, monthly):
+            return current
+        # a new object (keeping the stored row's id): nothing changes unless the whole row is accepted
+        return DuesProfile(pk=current.pk if current else None, member=member, category=category, base=base,
+                           monthly=monthly, since=current.since if current else self.today.replace(day=1))
 
     def save(self, objects):
+        """The changed standards, then the payments; returns the number of payments written."""
+        for profile in self.changed_profiles.values():
+            profile.save()
         payments = [p for p in objects if p is not None]
         DuesPayment.objects.bulk_create(payments)
         return len(payments)
