@@ -127,8 +127,9 @@ def org_committee(request, pk):
         if error is None:
             return redirect("org-committee", org.pk)
     today = timezone.localdate()
-    seats = list(committee.seats.select_related("member", "filled_by__member").order_by("left_on", "role", "id")
-                 ) if committee else []
+    rank = {role: n for n, role in enumerate(CommitteeSeat.Role.values)}  # 书记, 副书记, 委员
+    seats = sorted(committee.seats.select_related("member", "filled_by__member"),
+                   key=lambda s: (s.left_on is not None, s.left_on or today, rank[s.role], s.pk)) if committee else []
     days_left = (committee.due_on - today).days if committee else None
     history = list(org.committees.filter(ended_on__isnull=False).prefetch_related("seats__member"))
     return render(request, "orgs/committee.html", {
