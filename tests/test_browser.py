@@ -6,20 +6,17 @@ Screenshots of the main pages are written to /tmp/screens/ for a human to look a
 """
 
 import datetime as dt
-import os
 import re
 
 import openpyxl
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from dangjian.core import crypto
 from dangjian.core.idnumber import check_digit
 from dangjian.core.models import AccessLog
 from dangjian.members.models import Member
 from tests.browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     fill_login,
     read_xlsx,
     screenshot,
@@ -32,24 +29,6 @@ from tests.factories import PASSWORD, build_county, id_number
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=10_000)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread; Django would then refuse the
-    # test's own ORM calls (SynchronousOnlyOperation). Allow them for this module only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ screenshots written to /tmp/screens/ for a human to look at.
 """
 
 import importlib
-import os
 import re
 import struct
 import zlib
@@ -15,14 +14,12 @@ import pytest
 from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from dangjian.accounts.services import do_create_user
 from dangjian.tickets import services
 from dangjian.tickets.models import Assignment, GridWorker, Ticket, TicketEvent, TicketPolicy
 from tests.browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     read_xlsx,
     screenshot,
     sign_in,
@@ -68,24 +65,6 @@ PNG = _png()
 
 
 # --- fixtures -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread; Django would then refuse the
-    # test's own ORM calls (SynchronousOnlyOperation). Allow them for this module only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _load_categories():
