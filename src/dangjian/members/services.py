@@ -164,7 +164,7 @@ def _may_change_member(actor, member) -> bool:
 def _lock(transfer: Transfer) -> tuple[Member, Transfer]:
     """Lock the member row first (every transfer write for a member goes through it), then the transfer."""
     member = Member.all_objects.select_for_update().get(pk=transfer.member_id)
-    transfer = Transfer.objects.select_for_update().select_related("from_org", "to_org").get(pk=transfer.pk)
+    transfer = Transfer.objects.select_for_update(of=("self",)).select_related("from_org", "to_org").get(pk=transfer.pk)
     return member, transfer
 
 
@@ -200,7 +200,7 @@ def do_issue_transfer(*, actor, member: Member, kind=Transfer.Kind.INTRODUCTION,
         raise MemberError("开具日期：不能晚于今天")
     if (to_org is None) == (not to_org_name):
         raise MemberError("转入党组织：请选择系统内的党组织，或填写系统外党组织名称（二者只填其一）")
-    member = Member.all_objects.select_for_update().select_related("org").get(pk=member.pk)
+    member = Member.all_objects.select_for_update(of=("self",)).select_related("org").get(pk=member.pk)
     if member.deleted_at is not None:
         raise MemberError("党员：该党员已删除，不能开具介绍信")
     if not _may_change_member(actor, member):

@@ -58,7 +58,7 @@ def do_elect_committee(*, actor, org: PartyOrg, elected_on: dt.date, approved_on
     today = today or timezone.localdate()
     _require_change(actor, org)
     # The organisation's row lock serialises elections: the second one sees the first one's committee as current.
-    org = PartyOrg.objects.select_for_update().select_related("region").get(pk=org.pk)
+    org = PartyOrg.objects.select_for_update(of=("self",)).select_related("region").get(pk=org.pk)
     if org.kind == PartyOrg.Kind.GROUP:
         raise CommitteeError("党小组不设委员会", "org")
     if org.status != PartyOrg.Status.ACTIVE:
@@ -105,7 +105,7 @@ def do_postpone_term(*, actor, committee: BranchCommittee, postponed_to: dt.date
     """Record an upper-level-approved postponement of the re-election, at most 1 year beyond the normal end."""
     today = today or timezone.localdate()
     _require_change(actor, committee.org)
-    committee = BranchCommittee.objects.select_for_update().select_related("org").get(pk=committee.pk)
+    committee = BranchCommittee.objects.select_for_update(of=("self",)).select_related("org").get(pk=committee.pk)
     if not committee.is_current:
         raise CommitteeError("该届委员会已换届，不能延期", "committee")
     if not isinstance(postponed_to, dt.date):
@@ -133,7 +133,7 @@ def do_postpone_term(*, actor, committee: BranchCommittee, postponed_to: dt.date
 def do_vacate_seat(*, actor, seat: CommitteeSeat, left_on: dt.date, reason: str, today=None) -> CommitteeSeat:
     """A member leaves the committee; the seat stays as a vacancy until a by-election fills it."""
     today = today or timezone.localdate()
-    seat = CommitteeSeat.objects.select_for_update().select_related("committee__org", "member").get(pk=seat.pk)
+    seat = CommitteeSeat.objects.select_for_update(of=("self",)).select_related("committee__org", "member").get(pk=seat.pk)
     org = seat.committee.org
     _require_change(actor, org)
     if not seat.committee.is_current:
@@ -162,7 +162,7 @@ def do_fill_seat(*, actor, committee: BranchCommittee, member: Member, role: str
     """A by-election (补选) fills a vacancy of the current committee, of the same role when there is one."""
     today = today or timezone.localdate()
     _require_change(actor, committee.org)
-    committee = BranchCommittee.objects.select_for_update().select_related("org").get(pk=committee.pk)
+    committee = BranchCommittee.objects.select_for_update(of=("self",)).select_related("org").get(pk=committee.pk)
     org = committee.org
     if not committee.is_current:
         raise CommitteeError("该届委员会已换届，不能补选", "committee")
