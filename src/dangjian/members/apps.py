@@ -10,7 +10,9 @@ class MembersConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
-        from . import importers, signals  # noqa: F401
+        from . import importers, rules, signals  # noqa: F401
+
+        rules.register()
         from .jobs import run_member_upkeep
 
         register_job("member_upkeep", run_member_upkeep)
