@@ -78,60 +78,42 @@ def _form_errors(form) -> str:
                     for k, v in form.errors.items())
 
 
-@login_required
-@require_POST
-def member_transfer_issue(request, pk):
+def _member_write(request, pk, form_class, service, done: str):
+    """A member-page form: validate it, call the service for an in-scope member, say how it went, go back."""
     member = get_object_or_404(Member.objects.restrict(request.user, "change"), pk=pk)
-    form = TransferIssueForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
         return _back(pk)
     try:
-        services.do_issue_transfer(actor=request.user, member=member, **form.cleaned_data)
+        service(actor=request.user, member=member, **form.cleaned_data)
     except services.MemberError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已开具组织关系介绍信")
+        messages.success(request, done)
     return _back(pk)
+
+
+@login_required
+@require_POST
+def member_transfer_issue(request, pk):
+    return _member_write(request, pk, TransferIssueForm, services.do_issue_transfer, "已开具组织关系介绍信")
 
 
 @login_required
 @require_POST
 def member_contact_add(request, pk):
-    member = get_object_or_404(Member.objects.restrict(request.user, "change"), pk=pk)
-    form = ContactForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(pk)
-    try:
-        services.do_record_contact(actor=request.user, member=member, **form.cleaned_data)
-    except services.MemberError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已记录联系情况")
-    return _back(pk)
+    return _member_write(request, pk, ContactForm, services.do_record_contact, "已记录联系情况")
 
 
 @login_required
 @require_POST
 def member_mobile(request, pk, action):
-    if action not in ("start", "end"):
-        raise Http404
-    member = get_object_or_404(Member.objects.restrict(request.user, "change"), pk=pk)
-    form = (MobileStayForm if action == "start" else MobileReturnForm)(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _back(pk)
-    try:
-        if action == "start":
-            services.do_start_mobile_stay(actor=request.user, member=member, **form.cleaned_data)
-        else:
-            services.do_end_mobile_stay(actor=request.user, member=member, **form.cleaned_data)
-    except services.MemberError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, "已登记外出" if action == "start" else "已登记返回")
-    return _back(pk)
+    if action == "start":
+        return _member_write(request, pk, MobileStayForm, services.do_start_mobile_stay, "已登记外出")
+    if action == "end":
+        return _member_write(request, pk, MobileReturnForm, services.do_end_mobile_stay, "已登记返回")
+    raise Http404
 
 
 def transfer_permissions(user, transfer: Transfer) -> dict:
