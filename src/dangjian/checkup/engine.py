@@ -20,23 +20,25 @@ def evaluate(path: str = "", as_of: dt.date | None = None, rules=None, params=No
 
 
 @transaction.atomic
-def run(path: str = "", as_of: dt.date | None = None, rules=None, params=None) -> dict:
-    """Evaluate and store: returns counts of opened, still open, resolved."""
+def run(path: str = "", as_of: dt.date | None = None, rules=None, params=None, found=None) -> dict:
+    """Evaluate (unless `found` is given) and store: returns counts of opened, still open, resolved."""
     as_of = as_of or dt.date.today()
-    found = evaluate(path, as_of, rules, params)
+    if found is None:
+        found = evaluate(path, as_of, rules, params)
     selected = rules or sorted(RULES)
-    existing = {(f.rule, f.subject, f.subject_id): f
+    existing = {(f.rule, f.subject, f.subject_id, f.key): f
                 for f in Finding.objects.filter(rule__in=selected, org_path__startswith=path)}
     seen, new, kept = set(), [], 0
     for rule_id, v in found:
-        key = (rule_id, v.subject, v.subject_id)
+        key = (rule_id, v.subject, v.subject_id, v.key)
         seen.add(key)
         rule = RULES[rule_id]
         fields = dict(subject_code=v.subject_code, org_path=v.org_path, severity=v.severity or rule.severity,
                       message=v.message[:500], citation=str(rule.citation)[:300], due=v.due, last_seen=as_of)
         f = existing.get(key)
         if f is None:
-            new.append(Finding(rule=rule_id, subject=v.subject, subject_id=v.subject_id, first_seen=as_of, **fields))
+            new.append(Finding(rule=rule_id, subject=v.subject, subject_id=v.subject_id, key=v.key, first_seen=as_of,
+                               **fields))
         else:
             if f.status == Finding.Status.RESOLVED:
                 fields.update(status=Finding.Status.OPEN, resolved_on=None, first_seen=as_of)

@@ -22,6 +22,7 @@ class Finding(models.Model):
     subject = models.CharField("对象类型", max_length=8)
     subject_id = models.PositiveBigIntegerField("对象标识")
     subject_code = models.CharField("对象代码", max_length=40)
+    key = models.CharField("细分", max_length=40, blank=True, default="")
     org_path = models.CharField(max_length=255, editable=False)
     severity = models.CharField("级别", max_length=8, choices=Severity.choices)
     message = models.CharField("问题", max_length=500)
@@ -40,7 +41,7 @@ class Finding(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "体检发现"
         ordering = ["org_path", "rule"]
-        constraints = [models.UniqueConstraint(fields=["rule", "subject", "subject_id"], name="finding_once")]
+        constraints = [models.UniqueConstraint(fields=["rule", "subject", "subject_id", "key"], name="finding_once")]
         indexes = [models.Index(fields=["org_path"], name="finding_org_path_like", opclasses=["varchar_pattern_ops"]),
                    models.Index(fields=["status", "rule"], name="finding_status_rule")]
 

@@ -27,6 +27,7 @@ class Violation:
     message: str
     due: dt.date | None = None
     severity: str | None = None  # overrides the rule's severity (e.g. warning at 3 months, error at 6)
+    key: str = ""  # tells apart several violations of one rule by one subject (e.g. the recruitment step)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ class Command(BaseCommand):
                 raise CommandError("体检范围请用党组织代码")
             path = node.path
         found = engine.evaluate(path, as_of, opts["rule"])
-        engine.run(path, as_of, opts["rule"])
+        engine.run(path, as_of, opts["rule"], found=found)
         findings = [{"rule": rule_id, "subject": v.subject_code, "severity": v.severity or RULES[rule_id].severity,
                      "message": v.message, "citation": str(RULES[rule_id].citation),
                      "due": v.due.isoformat() if v.due else None} for rule_id, v in found]
