@@ -25,7 +25,7 @@ MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
                     "ticket-assessment", "notification-list", "ticket-dispatches",
-                    "meeting-list", "member-transfers", "member-contacts"]  # fmt: skip
+                    "meeting-list", "member-transfers", "member-contacts", "checkup-findings"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.
@@ -43,6 +43,9 @@ TICKET_PAGES = {
     "calendar-days": {"county_admin"},
     "meeting-add": {"county_admin", "township_admin", "branch_secretary"},
     "dues-sheet": {"county_admin", "township_admin", "branch_secretary"},
+    "checkup-report": {"county_admin", "township_admin", "branch_secretary"},  # users with an organisation scope
+    "checkup-calendar": {"county_admin", "township_admin", "branch_secretary"},
+    "checkup-rules": {"county_admin"},
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
 BRANCH_OBJECT_ROUTES = ["meeting-detail", "member-transfer-issue", "member-contact-add", "member-mobile",
@@ -70,7 +73,9 @@ OBJECT_ROUTES = {
     "api:unit-detail": ("get", "unit", SEES_REGION_A, set()),
 }
 IMPORT_ROUTES = ["import-index", "import-page", "import-template", "import-report"]
-POST_ONLY = {"ticket-bulk-dispatch": COMMANDERS}
+POST_ONLY = {"ticket-bulk-dispatch": COMMANDERS,
+             "checkup-run": {"county_admin", "township_admin", "branch_secretary"}}
+CHECKUP_OBJECT_ROUTES = ["checkup-finding", "checkup-rule-edit"]
 PUBLIC = {"login", "logout"}
 
 
@@ -101,7 +106,7 @@ def all_route_names():
 def test_every_route_is_in_the_matrix():
     covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
                | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES)
-               | set(BRANCH_OBJECT_ROUTES))
+               | set(BRANCH_OBJECT_ROUTES) | set(CHECKUP_OBJECT_ROUTES))
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -270,3 +275,28 @@ def test_member_writes_and_transfers_inside_and_outside_scope(client, county, ro
         assert client.get(reverse("transfer-detail", args=[transfer.pk])).status_code == (200 if role in sees else 404)
         status = client.post(reverse("transfer-act", args=[transfer.pk, "cancel"])).status_code
         assert status == (302 if role in sees else 404), (role, transfer)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_checkup_findings_and_rule_settings_inside_and_outside_scope(client, county, role):
+    """A finding of branch A (town A) and one of branch B (town B); the rule settings only for county admins."""
+    import datetime as dt
+
+    from dangjian.checkup import engine
+    from dangjian.checkup.models import Finding
+
+    engine.run("", dt.date(2026, 11, 20), rules=["org.branch.too_few_full_members"])
+    a = Finding.objects.get(subject_code="D010101")
+    b = Finding.objects.get(subject_code="D010201")
+    client.force_login(county.users[role])
+    sees_a = {"county_admin", "township_admin", "branch_secretary"}
+    for finding, sees in ((a, sees_a), (b, {"county_admin"})):
+        url = reverse("checkup-finding", args=[finding.pk])
+        assert client.get(url).status_code == (200 if role in sees else 404), (role, finding)
+        # a waiver without a reason is refused in scope (400), unseen outside it (404)
+        assert client.post(url, {"action": "waive", "reason": ""}).status_code == (400 if role in sees else 404)
+    url = reverse("checkup-rule-edit", args=["org.branch.too_few_full_members"])
+    assert client.get(url).status_code == (200 if role == "county_admin" else 404), role
+    assert client.get(url + "?org=D0102").status_code == (200 if role == "county_admin" else 404), role
+    assert client.get(reverse("checkup-rule-edit", args=["no.such.rule"])).status_code == 404

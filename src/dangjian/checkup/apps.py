@@ -5,3 +5,20 @@ class CheckupConfig(AppConfig):
     name = "dangjian.checkup"
     label = "checkup"
     verbose_name = "制度体检"
+
+    def ready(self):
+        from dangjian.core.menu import MenuItem, register_menu
+        from dangjian.core.periodic import register_job
+
+        from . import signals  # noqa: F401
+        from .jobs import run_checkup
+
+        register_job("checkup", run_checkup)
+        __import__("dangjian.checkup.metrics").checkup.metrics.schedule()  # figures for the reports
+
+        register_menu("checkup", "制度体检", "bi-clipboard2-pulse", 38, [
+            MenuItem("体检报告", "checkup-report", "view"),
+            MenuItem("问题清单", "checkup-findings", "view"),
+            MenuItem("本月待办", "checkup-calendar", "view"),
+            MenuItem("体检规则设置", "checkup-rules", "configure"),
+        ])  # fmt: skip

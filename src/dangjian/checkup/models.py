@@ -35,6 +35,7 @@ class Finding(models.Model):
     waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="豁免人", null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     waived_reason = models.CharField("豁免理由", max_length=300, blank=True)
+    waived_at = models.DateTimeField("豁免时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -51,3 +52,62 @@ class Finding(models.Model):
     @classmethod
     def scope_q(cls, scope):
         return prefix_q("org_path", scope.orgs)
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == self.Status.OPEN and self.due is not None and self.due < timezone.localdate()
+
+
+class RuleSetting(models.Model):
+    """A county's own parameters for one rule, or the rule switched off, for the subtree of one organisation
+    (normally the county's party committee). The deepest setting above an organisation applies to it; the
+    stored params hold only the values that differ from the rule's defaults."""
+
+    rule = models.CharField("规则", max_length=80)
+    org = models.ForeignKey("orgs.PartyOrg", verbose_name="适用党组织（含下级）", on_delete=models.CASCADE,
+                            related_name="+")
+    params = models.JSONField("参数", default=dict, blank=True)
+    enabled = models.BooleanField("启用", default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "体检规则参数"
+        ordering = ["rule", "org__path"]
+        constraints = [models.UniqueConstraint(fields=["rule", "org"], name="rule_setting_once")]
+
+    def __str__(self):
+        return f"{self.rule} @ {self.org_id}"
+
+
+class QueuedSubtree(models.Model):
+    """A subtree to check again, queued when one transaction touched too many of them; `dangjian tick` runs it."""
+
+    path = models.CharField(max_length=255, unique=True)
+    queued_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待体检范围"
+        ordering = ["path"]
+
+    def __str__(self):
+        return self.path
+
+
+class DailyRun(models.Model):
+    """The full run of one day, claimed by inserting this row (the day is unique), so it happens once."""
+
+    day = models.DateField("日期", unique=True)
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    counts = models.JSONField("结果", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "每日全面体检"
+        ordering = ["-day"]
+
+    def __str__(self):
+        return str(self.day)

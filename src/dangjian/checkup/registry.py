@@ -39,6 +39,7 @@ class Rule:
     subject: str  # org / member
     evaluate: Callable[[str, dt.date, dict], Iterable[Violation]]  # (subtree path, as_of, params)
     params: dict = field(default_factory=dict)  # county-configurable, with their defaults
+    param_labels: dict = field(default_factory=dict)  # Chinese label of each parameter, for the settings page
 
 
 RULES: dict[str, Rule] = {}

@@ -13,6 +13,7 @@ class MembersConfig(AppConfig):
         from . import importers, rules, signals  # noqa: F401
 
         rules.register()
+        _watch_for_checkup()
         from .jobs import run_member_upkeep
 
         register_job("member_upkeep", run_member_upkeep)
@@ -20,3 +21,15 @@ class MembersConfig(AppConfig):
         register_menu("members", "党员管理", "bi-people", 30, [MenuItem("党员名册", "member-list", "view"),
                       MenuItem("组织关系转接", "member-transfers", "view"),
                       MenuItem("流动党员", "member-contacts", "view")])
+
+
+def _watch_for_checkup():
+    """The organisation subtrees whose checkup a change bears on (re-checked when the transaction commits)."""
+    from dangjian.checkup.watch import register_watch
+
+    from .models import ContactLog, Member, MobileStay, Transfer
+
+    register_watch(Member, lambda m: [m.org_path])
+    register_watch(Transfer, lambda t: [t.from_org_path, t.to_org_path or None])
+    register_watch(MobileStay, lambda s: [s.member.org_path])
+    register_watch(ContactLog, lambda c: [c.member.org_path])
