@@ -14,7 +14,6 @@ class CheckupConfig(AppConfig):
         from .jobs import run_checkup
 
         register_job("checkup", run_checkup)
-        __import__("dangjian.checkup.metrics").checkup.metrics.schedule()  # figures for the reports
 
         register_menu("checkup", "制度体检", "bi-clipboard2-pulse", 38, [
             MenuItem("体检报告", "checkup-report", "view"),
