@@ -25,7 +25,8 @@ MAY_IMPORT = {"county_admin", "township_admin", "branch_secretary"}
 LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree", "department-list", "unit-list",
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
                     "ticket-assessment", "notification-list", "ticket-dispatches",
-                    "meeting-list", "member-transfers", "member-contacts", "checkup-findings"]  # fmt: skip
+                    "meeting-list", "member-transfers", "member-contacts", "checkup-findings",
+                    "recruitment-list"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.
@@ -43,13 +44,16 @@ TICKET_PAGES = {
     "calendar-days": {"county_admin"},
     "meeting-add": {"county_admin", "township_admin", "branch_secretary"},
     "dues-sheet": {"county_admin", "township_admin", "branch_secretary"},
+    "recruitment-add": {"county_admin", "township_admin", "branch_secretary"},
+    "recruitment-rulesets": {"county_admin"},
     "checkup-report": {"county_admin", "township_admin", "branch_secretary"},  # users with an organisation scope
     "checkup-calendar": {"county_admin", "township_admin", "branch_secretary"},
     "checkup-rules": {"county_admin"},
 }
-CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete"]
+CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete", "recruitment-ruleset-edit"]
 BRANCH_OBJECT_ROUTES = ["meeting-detail", "member-transfer-issue", "member-contact-add", "member-mobile",
-                        "transfer-detail", "transfer-act"]
+                        "transfer-detail", "transfer-act", "recruitment-detail", "recruitment-step",
+                        "recruitment-training", "recruitment-stop", "recruitment-document"]
 # Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
 SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
 SEES_TICKET_B = {"county_admin"}
@@ -300,3 +304,38 @@ def test_checkup_findings_and_rule_settings_inside_and_outside_scope(client, cou
     assert client.get(url).status_code == (200 if role == "county_admin" else 404), role
     assert client.get(url + "?org=D0102").status_code == (200 if role == "county_admin" else 404), role
     assert client.get(reverse("checkup-rule-edit", args=["no.such.rule"])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_recruitment_inside_and_outside_scope(client, county, role):
+    """A case is seen and worked on in its branch's subtree (404 outside); rule sets only by county admins."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.recruitment.models import RuleSet, StepDocument
+    from dangjian.recruitment.services import do_open_case
+    from tests.factories import id_number
+
+    applied = dt.date(2026, 3, 2)
+    a = do_open_case(actor=None, org=county.branch_a, name="王五", id_number=id_number(dt.date(2000, 1, 1)),
+                     applied_on=applied, files=[SimpleUploadedFile("申请书.pdf", b"%PDF-1.4", "application/pdf")])
+    b = do_open_case(actor=None, org=county.branch_b, name="赵六", id_number=id_number(dt.date(2000, 1, 1)),
+                     applied_on=applied)
+    doc = StepDocument.objects.get(record__case=a)
+    client.force_login(county.users[role])
+    for case, sees, changes in ((a, {"county_admin", "township_admin", "branch_secretary"}, MAY_CHANGE_MEMBER_A),
+                                (b, {"county_admin"}, {"county_admin"})):
+        assert client.get(reverse("recruitment-detail", args=[case.pk])).status_code == (200 if role in sees else 404)
+        assert client.get(reverse("recruitment-step", args=[case.pk, 2])).status_code == (
+            200 if role in changes else 404), (role, case)
+        for name in ("recruitment-step", "recruitment-training", "recruitment-stop"):
+            args = [case.pk, 2] if name == "recruitment-step" else [case.pk]
+            status = client.post(reverse(name, args=args)).status_code
+            assert status in ((200, 302, 400) if role in changes else (404,)), (role, name, status)
+    assert client.get(reverse("recruitment-document", args=[doc.pk])).status_code == (
+        200 if role in {"county_admin", "township_admin", "branch_secretary"} else 404)
+    ruleset = RuleSet.objects.get(code="2026")
+    assert client.get(reverse("recruitment-ruleset-edit", args=[ruleset.pk])).status_code == (
+        200 if role == "county_admin" else 404)

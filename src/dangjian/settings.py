@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.tickets",
     "dangjian.branchlife",
+    "dangjian.recruitment",
     "dangjian.checkup",
     "dangjian.demo",
 ]
