@@ -1,4 +1,5 @@
-"""`dangjian demo [--seed N] [--reset | --if-empty]`: build the demo county 示范县 (see dangjian.demo.generator)."""
+"""`dangjian demo [--seed N] [--reset | --if-empty] [--scale county|province]`: build the demo county 示范县 (see
+dangjian.demo.generator), or the demo province 示范省 of about 100 counties (see dangjian.demo.province)."""
 
 import time
 import unicodedata
@@ -11,6 +12,7 @@ from dangjian.accounts.services import AccountError
 from dangjian.demo.data import DEMO_PASSWORD
 from dangjian.demo.generator import build_demo
 from dangjian.demo.ledger import DemoError, demo_accounts, ledger_is_empty, reset_ledger
+from dangjian.demo.province import DEFAULT_COUNTIES, DEFAULT_COUNTY_MEMBERS, build_province
 from dangjian.tickets.models import Ticket
 
 
@@ -44,13 +46,33 @@ class Command(BaseCommand):
             action="store_true",
             help="数据库中已有数据时不生成，也不报错（make run 首次启动时使用）",
         )
+        parser.add_argument(
+            "--scale",
+            choices=["county", "province"],
+            default="county",
+            help="county：示范县（默认）；province：示范省，约 100 个县、300 万名党员、15 万个党组织，"
+            "一年的组织生活、党费和学习记录（仅限 PostgreSQL，约需十几分钟）",
+        )
+        parser.add_argument(
+            "--counties", type=int, default=DEFAULT_COUNTIES, help=f"示范省的县数（默认 {DEFAULT_COUNTIES}，最多 100）"
+        )
+        parser.add_argument(
+            "--county-members",
+            type=int,
+            default=DEFAULT_COUNTY_MEMBERS,
+            help=f"示范省每县的党员数（默认 {DEFAULT_COUNTY_MEMBERS}）；组织和区划的数量随之缩放",
+        )
+        parser.add_argument("--workers", type=int, default=None, help="示范省并行生成的进程数（默认为 CPU 数）")
 
-    def handle(self, *args, seed: int, reset: bool, if_empty: bool, **options):
+    def handle(self, *args, seed: int, reset: bool, if_empty: bool, scale: str = "county", **options):
         if reset and if_empty:
             raise CommandError("--reset 与 --if-empty 不能同时使用")
         if if_empty and not ledger_is_empty():
-            self.stdout.write("数据库中已有数据，未生成示范县。")
+            self.stdout.write("数据库中已有数据，未生成示范县。" if scale == "county" else "数据库中已有数据，未生成示范省。")
             self.print_accounts()
+            return
+        if scale == "province":
+            self.handle_province(seed, reset, options)
             return
         started = time.monotonic()
         try:
@@ -71,6 +93,36 @@ class Command(BaseCommand):
         except AccountError as exc:
             raise CommandError(f"无法创建演示账号：{exc}") from exc
         self.print_summary(counts, seed, time.monotonic() - started)
+
+    def handle_province(self, seed: int, reset: bool, options: dict) -> None:
+        started = time.monotonic()
+        try:
+            if reset:
+                with transaction.atomic():
+                    reset_ledger()
+            c = build_province(counties=options["counties"], county_members=options["county_members"], seed=seed,
+                               workers=options["workers"], log=self.stdout.write)
+        except DemoError as exc:
+            raise CommandError(
+                f"{exc}如确需清空现有数据后重新生成，请加 --reset（将删除全部台账数据，不可恢复）。"
+            ) from exc
+        seconds = time.monotonic() - started
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"示范省已生成（随机种子 {seed}，用时 {seconds:.0f} 秒，截至 {c['today']}）："))
+        lines = [
+            ("县", f"{c['counties']} 个"),
+            ("区划", f"{c.get('regions', 0):,} 个（县、乡镇街道、村社区、网格）"),
+            ("党组织", f"{c.get('orgs', 0):,} 个（其中党支部 {c.get('branches', 0):,} 个，党小组 {c.get('party_groups', 0):,} 个）"),
+            ("党员", f"{c.get('members', 0):,} 名（其中预备党员 {c.get('probationary', 0):,} 名，"
+                     f"流动党员 {c.get('mobile_members', 0):,} 名）"),
+            ("委员会", f"{c.get('committees', 0):,} 届，委员 {c.get('committee_seats', 0):,} 人次"),
+            ("组织生活", f"{c.get('meetings', 0):,} 次会议，出席记录 {c.get('attendance', 0):,} 条"),
+            ("党费", f"{c.get('dues_profiles', 0):,} 人设定标准，缴纳记录 {c.get('dues_payments', 0):,} 条"),
+            ("学习记录", f"{c.get('study_records', 0):,} 条"),
+            ("组织关系转接", f"{c.get('transfers', 0):,} 件；流动党员联系记录 {c.get('contact_logs', 0):,} 条"),
+        ]
+        for label, value in lines:
+            out.write(f"  {_pad(label, 14)}{value}")
 
     def print_summary(self, c: dict, seed: int, seconds: float) -> None:
         out = self.stdout
