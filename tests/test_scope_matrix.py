@@ -44,6 +44,7 @@ TICKET_PAGES = {
     "calendar-days": {"county_admin"},
     "meeting-add": {"county_admin", "township_admin", "branch_secretary"},
     "dues-sheet": {"county_admin", "township_admin", "branch_secretary"},
+    "report-tables": {"county_admin", "township_admin", "branch_secretary"},  # needs an organisation in scope
     "recruitment-add": {"county_admin", "township_admin", "branch_secretary"},
     "recruitment-rulesets": {"county_admin"},
     "checkup-report": {"county_admin", "township_admin", "branch_secretary"},  # users with an organisation scope

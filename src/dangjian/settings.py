@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dangjian.branchlife",
     "dangjian.recruitment",
     "dangjian.checkup",
+    "dangjian.reports",
     "dangjian.demo",
 ]
 

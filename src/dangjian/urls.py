@@ -21,6 +21,7 @@ urlpatterns = [
     path("units/", include("dangjian.units.urls")),
     path("tickets/", include("dangjian.tickets.urls")),
     path("branchlife/", include("dangjian.branchlife.urls")),
+    path("reports/", include("dangjian.reports.urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("checkup/", include("dangjian.checkup.urls")),
     path("notifications/", views.notifications, name="notification-list"),

@@ -14,6 +14,9 @@ class CheckupConfig(AppConfig):
         from .jobs import run_checkup
 
         register_job("checkup", run_checkup)
+        from .metrics import schedule
+
+        schedule()  # the open findings as figures for the reports
 
         register_menu("checkup", "制度体检", "bi-clipboard2-pulse", 38, [
             MenuItem("体检报告", "checkup-report", "view"),

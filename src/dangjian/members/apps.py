@@ -10,9 +10,10 @@ class MembersConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
-        from . import importers, rules, signals  # noqa: F401
+        from . import importers, metrics, rules, signals  # noqa: F401
 
         rules.register()
+        metrics.register()
         _watch_for_checkup()
         from .jobs import run_member_upkeep
 

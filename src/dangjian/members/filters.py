@@ -50,17 +50,29 @@ class MemberFilterSet(filters.FilterSet):
                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
     status = filters.ChoiceFilter(label="人员类别", choices=Member.Status.choices, widget=Select, empty_label="全部")
     gender = filters.ChoiceFilter(label="性别", choices=Member.Gender.choices, widget=Select, empty_label="全部")
-    age_band = filters.ChoiceFilter(label="年龄段", choices=AGE_BANDS, method="in_age_band", widget=Select, empty_label="全部")
+    age_band = filters.ChoiceFilter(label="年龄段", choices=AGE_BANDS + [("18-35", "35岁及以下")], method="in_age_band",
+                                    widget=Select, empty_label="全部")
     ethnicity = filters.ChoiceFilter(label="民族", choices=ETHNICITY_CHOICES, widget=Select, empty_label="全部")
-    education = filters.ChoiceFilter(label="学历", choices=EDUCATION_CHOICES, widget=Select, empty_label="全部")
+    education = filters.ChoiceFilter(label="学历", choices=EDUCATION_CHOICES + [("college_above", "大专及以上"),
+                                     ("none", "未填")], method="in_education", widget=Select, empty_label="全部")
     join_year = filters.NumberFilter(label="入党年份", method="joined_in",
                                      widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "min": 1921}))
     is_mobile = filters.BooleanFilter(label="流动党员", widget=forms.Select(
         attrs={"class": "form-select form-select-sm"}, choices=[("", "全部"), ("true", "是"), ("false", "否")]))
+    # the filters behind the statistics figures (members/metrics.py): same definitions as the counts
+    party = filters.BooleanFilter(label="仅党员（正式、预备）", method="only_party", widget=forms.Select(
+        attrs={"class": "form-select form-select-sm"}, choices=[("", "全部"), ("true", "是")]))
+    minority = filters.BooleanFilter(label="少数民族", method="is_minority", widget=forms.Select(
+        attrs={"class": "form-select form-select-sm"}, choices=[("", "全部"), ("true", "是"), ("false", "否")]))
+    join_period = filters.ChoiceFilter(label="入党时间", method="in_join_period", widget=Select, empty_label="全部",
+                                       choices=lambda: _metric_choices("join"))
+    occupation = filters.ChoiceFilter(label="职业", method="in_occupation", widget=Select, empty_label="全部",
+                                      choices=lambda: _metric_choices("occupation"))
 
     class Meta:
         model = Member
-        fields = ["q", "org", "status", "gender", "age_band", "ethnicity", "education", "join_year", "is_mobile"]
+        fields = ["q", "org", "status", "gender", "age_band", "ethnicity", "education", "join_year", "is_mobile",
+                  "party", "minority", "join_period", "occupation"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -88,6 +100,39 @@ class MemberFilterSet(filters.FilterSet):
     def joined_in(self, queryset, name, value):
         start = dt.date(int(value), 1, 1)
         return queryset.filter(joined_on__gte=start, joined_on__lt=start.replace(year=start.year + 1))
+
+    def in_education(self, queryset, name, value):
+        from .metrics import COLLEGE_ABOVE
+
+        if value == "college_above":
+            return queryset.filter(education__in=COLLEGE_ABOVE)
+        return queryset.filter(education="" if value == "none" else value)
+
+    def only_party(self, queryset, name, value):
+        from .metrics import PARTY
+
+        return queryset.filter(PARTY) if value else queryset
+
+    def is_minority(self, queryset, name, value):
+        return queryset.exclude(ethnicity="01") if value else queryset.filter(ethnicity="01")
+
+    def in_join_period(self, queryset, name, value):
+        from .metrics import join_period_q
+
+        return queryset.filter(join_period_q(value))
+
+    def in_occupation(self, queryset, name, value):
+        from .metrics import occupation_case
+
+        return queryset.annotate(occupation=occupation_case()).filter(occupation=value)
+
+
+def _metric_choices(kind: str) -> list[tuple[str, str]]:
+    from .metrics import JOIN_PERIODS, OCCUPATION_LABELS
+
+    if kind == "join":
+        return [(code, label) for code, _, _, label in JOIN_PERIODS] + [("unknown", "不详")]
+    return list(OCCUPATION_LABELS.items())
 
 
 class TransferFilterSet(filters.FilterSet):

@@ -9,9 +9,10 @@ class OrgsConfig(AppConfig):
     def ready(self):
         from dangjian.core.menu import MenuItem, register_menu
 
-        from . import importers, rules, signals  # noqa: F401
+        from . import importers, metrics, rules, signals  # noqa: F401
 
         rules.register()
+        metrics.register()
         _watch_for_checkup()
 
         register_menu("orgs", "组织管理", "bi-diagram-3", 20, [MenuItem("组织架构", "org-tree", "view"), MenuItem("党组织列表", "org-list", "view")])

@@ -81,7 +81,7 @@ def resolve_node(user, tree: str, code: str | None = None) -> Node:
             raise OutOfScope(f"找不到代码为“{code}”的{t.label}，或不在您的权限范围内")
         return node_for(obj)
     if user_scope(user, "view").unrestricted:
-        roots = list(model.get_root_nodes()[:2])
+        roots = list(model.objects.get_root_nodes()[:2])
         return node_for(roots[0]) if len(roots) == 1 else whole_tree(tree)
     top = visible.order_by("depth", "path").first()
     if top is None:
@@ -89,9 +89,9 @@ def resolve_node(user, tree: str, code: str | None = None) -> Node:
     return node_for(top)
 
 
-def may_see(user, node: Node) -> bool:
-    """Whether `node` lies inside the user's view scope."""
-    scope = user_scope(user, "view")
+def may_see(user, node: Node, action: str = "view") -> bool:
+    """Whether `node` lies inside the user's scope for `action` (the whole tree: only for an unrestricted one)."""
+    scope = user_scope(user, action)
     if scope.unrestricted:
         return True
     prefixes = scope.orgs if node.tree == "org" else scope.regions
@@ -133,7 +133,7 @@ def children(node: Node) -> list[Node]:
     """The child nodes of `node` (the roots for the whole tree), by path."""
     t = _tree(node.tree)
     model = t.get_model()
-    qs = model.get_root_nodes() if not node.path else model.objects.filter(
+    qs = model.objects.get_root_nodes() if not node.path else model.objects.filter(
         path__startswith=node.path, depth=node.depth + 1)
     return [node_for(obj) for obj in qs.order_by("path")]
 

@@ -176,9 +176,10 @@ class Group:
             return qs.annotate(node=Value("")).values("node")
         return qs.annotate(node=Substr(F(path_field), 1, self.length)).values("node")
 
-    def rows(self, rows: Iterable[dict], keys: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
-        """{node path: {metric key: value}} from grouped rows, dropping records of shallower nodes (whose path is
-        shorter than `length`, so their prefix is not a node of this depth) and zero values."""
+    def rows(self, rows: Iterable[dict], prefix: str = "") -> dict[str, dict[str, float]]:
+        """{node path: {prefix + column: value}} from grouped rows (dicts with "node" and one column per count),
+        dropping records of shallower nodes (whose path is shorter than `length`, so their prefix is not a node of
+        this depth) and zero values. `prefix` turns column names into metric keys ("tickets.")."""
         out: dict[str, dict[str, float]] = {}
         for row in rows:
             row = dict(row)
@@ -187,10 +188,8 @@ class Group:
                 continue
             values = out.setdefault(node, {})
             for key, value in row.items():
-                if keys is not None and key not in keys:
-                    continue
                 if value:
-                    values[key] = values.get(key, 0) + value
+                    values[prefix + key] = values.get(prefix + key, 0) + value
         return out
 
     @property

@@ -10,10 +10,11 @@ class TicketsConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
-        from . import importers, signals  # noqa: F401
+        from . import importers, metrics, signals  # noqa: F401
         from .jobs import run_deadlines
 
         register_job("ticket_deadlines", run_deadlines)
+        metrics.register()
 
         register_menu("tickets", "吹哨报到", "bi-megaphone", 40, [
             MenuItem("指挥中心", "ticket-queue", "command"),

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("tables/", views.stat_tables, name="report-tables"),
+]
