@@ -150,7 +150,8 @@ def month_plan(user, org: PartyOrg, month: dt.date, today: dt.date) -> dict:
     - open findings whose deadline falls in the month (red once it has passed), and — in the current month —
       the open ones whose deadline passed before it or that have none;
     - for the current and later months, what will be a violation on the first day of the next month if
-      nothing is done: the rules evaluated at that day, keeping the violations not present today; each is put
+      nothing is done: the rules evaluated at that day, keeping the violations not present today (or, for a
+      later month, on its first day); each is put
       on its own deadline when that falls in the month, otherwise on the last day of the month;
     - for past months, what was due then and how it ended (resolved, waived, still open)."""
     first, last = month_bounds(month)
@@ -172,7 +173,8 @@ def month_plan(user, org: PartyOrg, month: dt.date, today: dt.date) -> dict:
             carried.append(PlanItem(f.due or today, "overdue", f.rule, title_of(f.rule), f.message, f.citation,
                                     f.severity, f.due, f.pk))
     if last >= today:
-        now = {(r, v.subject, v.subject_id, v.key) for r, v in engine.evaluate(org.path, today)}
+        start = max(today, first)  # a later month: what appears during it, not what is due before it
+        now = {(r, v.subject, v.subject_id, v.key) for r, v in engine.evaluate(org.path, start)}
         later = engine.evaluate(org.path, last + dt.timedelta(days=1))
         for rule_id, v in later:
             if (rule_id, v.subject, v.subject_id, v.key) in now:
