@@ -253,6 +253,7 @@ def do_record_step(*, actor, case: RecruitmentCase, step: int, done_on: dt.date,
         if number == steps.LAST:
             case.status = RecruitmentCase.Status.FINISHED
             case.closed_on = done_on
+            case.save(update_fields=["status", "closed_on", "updated_at"])
         _refresh(case, today)
     return record
 
