@@ -9,7 +9,9 @@ class BranchlifeConfig(AppConfig):
     def ready(self):
         from dangjian.core.menu import MenuItem, register_menu
 
-        from . import importers, signals  # noqa: F401
+        from . import importers, rules, signals  # noqa: F401
+
+        rules.register()
 
         _watch_for_checkup()
 
