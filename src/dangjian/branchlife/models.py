@@ -39,6 +39,7 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["org_path"], name="meeting_org_path_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["org", "kind", "held_on"], name="meeting_org_kind_day"),
+            models.Index(fields=["held_on"], name="meeting_day"),  # where the records start (checkup rules)
         ]
 
     def __str__(self):
@@ -116,7 +117,8 @@ class DuesPayment(models.Model):
         verbose_name = verbose_name_plural = "党费缴纳记录"
         ordering = ["-month", "member_id"]
         constraints = [models.UniqueConstraint(fields=["member", "month"], name="dues_once_a_month")]
-        indexes = [models.Index(fields=["org_path"], name="dues_org_path_like", opclasses=["varchar_pattern_ops"])]
+        indexes = [models.Index(fields=["org_path"], name="dues_org_path_like", opclasses=["varchar_pattern_ops"]),
+                   models.Index(fields=["month"], name="dues_month")]  # where the records start (checkup rules)
 
     def __str__(self):
         return f"{self.member} {self.month:%Y-%m} {self.paid}"
@@ -165,7 +167,8 @@ class StudyRecord(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "学习记录"
         ordering = ["-studied_on", "-id"]
-        indexes = [models.Index(fields=["member", "studied_on"], name="study_member_day")]
+        indexes = [models.Index(fields=["member", "studied_on"], name="study_member_day"),
+                   models.Index(fields=["studied_on"], name="study_day")]  # where the records start (checkup rules)
 
     def __str__(self):
         return f"{self.member} {self.studied_on} {self.hours}"
