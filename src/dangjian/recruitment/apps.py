@@ -14,7 +14,7 @@ class RecruitmentConfig(AppConfig):
         rules.register()
         _watch_for_checkup()
         register_menu("recruitment", "发展党员", "bi-person-plus", 32, [
-            MenuItem("发展党员", "recruitment-list", "view"),
+            MenuItem("发展党员台账", "recruitment-list", "view"),
             MenuItem("发展党员时限规则", "recruitment-rulesets", "configure"),
         ])
 

@@ -36,7 +36,7 @@ def _due_label(case):
 class CaseListView(ObjectListView):
     model = RecruitmentCase
     filterset_class = CaseFilterSet
-    title = "发展党员"
+    title = "发展党员台账"
     breadcrumbs = CRUMBS
     export_object_type = "recruitment_case"
     columns = [
@@ -90,7 +90,7 @@ def case_add(request):
             return redirect("recruitment-detail", pk=case.pk)
     return render(request, "recruitment/case_form.html", {
         "title": "登记入党申请", "form": form,
-        "breadcrumbs": [*CRUMBS, {"label": "发展党员", "url": reverse("recruitment-list")}, {"label": "登记入党申请"}],
+        "breadcrumbs": [*CRUMBS, {"label": "发展党员台账", "url": reverse("recruitment-list")}, {"label": "登记入党申请"}],
     }, status=400 if request.method == "POST" else 200)  # fmt: skip
 
 
@@ -118,7 +118,7 @@ def case_detail(request, pk):
         "training_form": TrainingForm(initial={"start_on": today, "end_on": today}) if can_change else None,
         "stop_form": StopForm(initial={"stopped_on": today}) if can_change else None,
         "unofficial_years": _unofficial_years(view),
-        "breadcrumbs": [*CRUMBS, {"label": "发展党员", "url": reverse("recruitment-list")},
+        "breadcrumbs": [*CRUMBS, {"label": "发展党员台账", "url": reverse("recruitment-list")},
                         {"label": case.member.name}],
     })  # fmt: skip
 
@@ -175,7 +175,7 @@ def step_record(request, pk, step):
     return render(request, "recruitment/step_form.html", {
         "title": f"登记{steps.label(step)}", "case": case, "step": info, "form": form, "governing": governing,
         "next": view.next if view.next and view.next.step.number == step else None,
-        "breadcrumbs": [*CRUMBS, {"label": "发展党员", "url": reverse("recruitment-list")},
+        "breadcrumbs": [*CRUMBS, {"label": "发展党员台账", "url": reverse("recruitment-list")},
                         {"label": case.member.name, "url": reverse("recruitment-detail", args=[pk])},
                         {"label": info.name}],
     }, status=400 if request.method == "POST" else 200)  # fmt: skip
@@ -237,7 +237,7 @@ def ruleset_list(request):
     return render(request, "recruitment/ruleset_list.html", {
         "title": "发展党员时限规则", "rulesets": rulesets, "current": current,
         "rows": [(s, [(r, timing.describe(r.as_data())) for r in s.rules.all()]) for s in rulesets],
-        "breadcrumbs": [*CRUMBS, {"label": "发展党员时限规则"}],
+        "breadcrumbs": RULESET_CRUMBS,
     })  # fmt: skip
 
 
