@@ -271,3 +271,17 @@ def test_tick_runs_the_full_check_once_a_day(county, flagged):
     second_day = tick("2026-11-21T08:00:00+08:00")
     assert second_day["full_run"] == 1 and second_day["resolved"] >= 1
     assert Finding.objects.get(rule="test.flag").status == "resolved"
+
+
+def test_the_command_takes_a_region_code_for_the_organisations_located_in_it(county):
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    call_command("checkup", "--scope", "369901002", "--as-of", "2026-11-20", "--rule", FEW, "--format", "json",
+                 stdout=out)
+    findings = json.loads(out.getvalue())["findings"]
+    assert [(f["rule"], f["subject"], f["severity"], f["due"]) for f in findings] == [(FEW, "D010201", "warning", None)]
+    assert set(findings[0]) == {"rule", "subject", "severity", "message", "citation", "due"}
+    assert list(Finding.objects.values_list("subject_code", flat=True)) == ["D010201"]
+    with pytest.raises(CommandError, match="党组织代码或区划代码"):
+        call_command("checkup", "--scope", "BM001", stdout=io.StringIO())

@@ -167,11 +167,27 @@ def calendar_page(request):
 
 
 # ---- county rule settings (configure) --------------------------------------------------------------------------
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_shown(v) for v in value)
+    return str(value)
+
+
+def _form_value(value) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None or isinstance(value, bool) else str(value)
+
+
 def _param_rows(rule, current: dict) -> list[dict]:
     flat_current = rule_params.flatten(current)
     return [{"name": name, "label": rule_params.label_of(rule, name), "default": default,
+             "default_text": _shown(default), "current_text": _shown(flat_current.get(name, default)),
              "kind": rule_params.kind_label(default),
              "input": rule_params.kind_of(default), "current": flat_current.get(name, default),
+             "value": _form_value(flat_current.get(name, default)),
              "changed": flat_current.get(name, default) != default}
             for name, default in rule_params.flatten(rule.params).items()]
 
@@ -222,7 +238,7 @@ def rule_edit(request, rule_id):
     params = _param_rows(rule, current)
     if error is not None:  # show what was typed, not what is stored
         for p in params:
-            p["current"] = request.POST.get(p["name"], "")
+            p["current"] = p["value"] = request.POST.get(p["name"], "")
         enabled = request.POST.get("enabled") == "on"
     return render(request, "checkup/rule_form.html", {
         "title": f"规则参数：{rule.title}", "rule": rule, "org": org, "params": params, "enabled": enabled,
