@@ -4,7 +4,9 @@ and, once it commits, the engine runs again for just those subtrees with today's
 touches more than MAX_SUBTREES subtrees queues them instead (QueuedSubtree), for `dangjian tick`; imports that
 bypass signals (bulk inserts) are covered by the daily full run."""
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, transaction
@@ -17,6 +19,7 @@ logger = logging.getLogger(__name__)
 
 MAX_SUBTREES = 50
 WATCHES: dict[str, Callable] = {}
+_paused = threading.local()
 
 
 def register_watch(model, paths_of: Callable[[object], Iterable[str]]) -> None:
@@ -28,8 +31,19 @@ def register_watch(model, paths_of: Callable[[object], Iterable[str]]) -> None:
     post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=f"checkup-watch-delete-{label}")
 
 
+@contextlib.contextmanager
+def paused():
+    """Collect nothing inside this block (a caller that runs the engine itself afterwards, e.g. a generator)."""
+    previous = getattr(_paused, "on", False)
+    _paused.on = True
+    try:
+        yield
+    finally:
+        _paused.on = previous
+
+
 def _changed(sender, instance, **kwargs):
-    if kwargs.get("raw"):
+    if kwargs.get("raw") or getattr(_paused, "on", False):
         return
     paths_of = WATCHES.get(sender._meta.label)
     if paths_of is None:
