@@ -172,6 +172,7 @@ class Group:
 
         Use ``.annotate(key=Count(...))`` on the result, then `rows()`."""
         qs = queryset.filter(**{f"{path_field}__startswith": self.root}) if self.root else queryset
+        qs = qs.order_by()  # a model's default ordering must not reach the GROUP BY
         if self.length == 0:
             return qs.annotate(node=Value("")).values("node")
         return qs.annotate(node=Substr(F(path_field), 1, self.length)).values("node")

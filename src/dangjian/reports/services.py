@@ -18,6 +18,7 @@ from .models import Snapshot, SnapshotRun
 from .registry import SOURCES, TREES, Group, Period, Source, load
 
 DAY_HISTORY_MONTHS = 2  # a full rebuild writes day snapshots from the first of the previous month
+DAY_RETENTION_DAYS = 400  # day snapshots older than this are removed (months are kept for good)
 CHUNK = 500
 
 
@@ -36,47 +37,73 @@ def compute_all_depths(source: Source, period: Period, now: dt.datetime, max_dep
     return values
 
 
-def _upsert(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE of (tree, path, depth, period_kind, period_start, metric, value,
-    refreshed_at) rows, several hundred per statement (PostgreSQL and SQLite share the syntax)."""
-    table = connection.ops.quote_name(Snapshot._meta.db_table)
-    columns = "tree, path, depth, period_kind, period_start, metric, value, refreshed_at"
-    conflict = "tree, period_kind, period_start, path, metric"
-    field = {f.column: f for f in Snapshot._meta.concrete_fields}
-    prep_date, prep_time = field["period_start"], field["refreshed_at"]
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params = []
-            for tree, path, depth, kind, day, key, value, stamp in chunk:
-                params += [tree, path, depth, kind, prep_date.get_db_prep_save(day, connection), key, float(value),
-                           prep_time.get_db_prep_save(stamp, connection)]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {marks} ON CONFLICT ({conflict}) DO UPDATE SET "
-                "value = excluded.value, depth = excluded.depth, refreshed_at = excluded.refreshed_at",
-                params,
-            )
+STAGE = "reports_snapshot_stage"
 
 
-def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: int | None = None) -> int:
-    """Compute and store one source for one day or month; returns the number of stored values."""
-    started = time.monotonic()
-    values = compute_all_depths(source, period, now, max_depth)
+def _stage(cursor, rows: list[tuple[str, int, str, float]]) -> None:
+    """Load (path, depth, metric, value) rows into the session's temporary staging table: COPY on PostgreSQL,
+    multi-row INSERTs elsewhere."""
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
+                   "(path varchar(255) NOT NULL, depth integer NOT NULL, metric varchar(64) NOT NULL, "
+                   "value double precision NOT NULL)")
+    cursor.execute(f"DELETE FROM {STAGE}")
+    if connection.vendor == "postgresql":
+        with cursor.copy(f"COPY {STAGE} (path, depth, metric, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"ANALYZE {STAGE}")
+        return
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        marks = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        cursor.execute(f"INSERT INTO {STAGE} (path, depth, metric, value) VALUES {marks}",
+                       [v for row in chunk for v in row])
+
+
+def _store(source: Source, period: Period, values: dict[str, dict[str, float]], stamp: dt.datetime) -> int:
+    """Make the stored values of (source, period) equal `values`: insert new ones, update changed ones (rows
+    whose value did not change are not written), delete those that became 0. Returns the number of values."""
     steplen = TREES[source.tree].steplen
+    rows = [(path, len(path) // steplen, key, float(value))
+            for path, keyed in values.items() for key, value in keyed.items() if value]
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    day = Snapshot._meta.get_field("period_start").get_db_prep_save(period.start, connection)
+    moment = Snapshot._meta.get_field("refreshed_at").get_db_prep_save(stamp, connection)
+    keys = list(source.keys)
+    in_keys = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        _stage(cursor, rows)
+        # "WHERE true" lets SQLite tell the SELECT from the ON CONFLICT clause
+        cursor.execute(
+            f"INSERT INTO {table} (tree, path, depth, period_kind, period_start, metric, value, refreshed_at) "
+            f"SELECT %s, path, depth, %s, %s, metric, value, %s FROM {STAGE} WHERE true "
+            "ON CONFLICT (tree, period_kind, period_start, path, metric) DO UPDATE SET value = excluded.value, "
+            f"depth = excluded.depth, refreshed_at = excluded.refreshed_at WHERE {table}.value <> excluded.value",
+            [source.tree, period.kind, day, moment])
+        cursor.execute(
+            f"DELETE FROM {table} WHERE tree = %s AND period_kind = %s AND period_start = %s "
+            f"AND metric IN ({in_keys}) AND NOT EXISTS (SELECT 1 FROM {STAGE} s "
+            f"WHERE s.path = {table}.path AND s.metric = {table}.metric)",
+            [source.tree, period.kind, day, *keys])
+        cursor.execute(f"DELETE FROM {STAGE}")
+    return len(rows)
+
+
+def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: int | None = None,
+                   values: dict | None = None) -> int:
+    """Compute (unless `values` is given: a stock source computed once for several periods) and store one source
+    for one day or month, in one transaction; returns the number of stored values."""
+    started = time.monotonic()
+    if values is None:
+        values = compute_all_depths(source, period, now, max_depth)
     with transaction.atomic():
         stamp = timezone.now()
-        rows = [(source.tree, path, len(path) // steplen, period.kind, period.start, key, value, stamp)
-                for path, keyed in values.items() for key, value in keyed.items() if value]
-        _upsert(rows)
-        # values that became 0 (or nodes that went away): what this run did not write
-        (Snapshot.objects.filter(tree=source.tree, period_kind=period.kind, period_start=period.start,
-                                 metric__in=source.keys).exclude(refreshed_at=stamp).delete())
+        count = _store(source, period, values, stamp)
         SnapshotRun.objects.update_or_create(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
-            defaults={"refreshed_at": stamp, "rows": len(rows), "stale": False,
+            defaults={"refreshed_at": stamp, "rows": count, "stale": False,
                       "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
-    return len(rows)
+    return count
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[Period]:
@@ -156,12 +183,30 @@ def do_refresh(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None =
     work = plan(kinds=kinds, day=day, full=full, now=now, sources=sources)
     depths = {tree: _max_depth(tree) for tree in TREES}
     stored, by_source = 0, {}
+    stock: dict[str, dict] = {}
     for (key, period), source in work:
-        stored += refresh_source(source, period, now, depths[source.tree])
+        values = None
+        if source.kind == "stock":  # the present state: computed once, stored for today and this month
+            if key not in stock:
+                stock[key] = compute_all_depths(source, period, now, depths[source.tree])
+            values = stock[key]
+        stored += refresh_source(source, period, now, depths[source.tree], values)
         by_source[key] = by_source.get(key, 0) + 1
+    pruned = prune_days(timezone.localdate(now))
     summary = {"periods": len(work), "values": stored, "seconds": round(time.monotonic() - started, 2),
-               "full": full, "by_source": by_source}
+               "full": full, "by_source": by_source, "pruned_days": pruned}
     return summary
+
+
+def prune_days(today: dt.date, keep_days: int = DAY_RETENTION_DAYS) -> int:
+    """Remove day snapshots (and their runs) older than `keep_days`: a province writes millions of values a day."""
+    cutoff = today - dt.timedelta(days=keep_days)
+    old = SnapshotRun.objects.filter(period_kind="day", period_start__lt=cutoff)
+    if not old.exists():
+        return 0
+    deleted, _ = Snapshot.objects.filter(period_kind="day", period_start__lt=cutoff).delete()
+    old.delete()
+    return deleted
 
 
 def do_mark_stale(day: dt.date, *, trees: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> int:
