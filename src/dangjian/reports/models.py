@@ -61,3 +61,6 @@ class SnapshotRun(models.Model):
 
     def __str__(self):
         return f"{self.source} {self.period_kind} {self.period_start}"
+
+
+from .briefing_models import BriefingTemplate  # noqa: E402,F401  (uploaded briefing templates)
