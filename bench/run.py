@@ -1,7 +1,7 @@
 """Run the benchmark scenarios: `python bench/run.py` (all), `python bench/run.py import-members` (one).
 
 The scenario may also come from the SCENARIO environment variable (`make bench SCENARIO=import-members`).
---clients, --seconds and --workers go to the scenarios that take them (tickets).
+--clients, --seconds, --workers and --rebuild go to the scenarios that take them (tickets, checkup).
 Each scenario's figures are written to bench/results/<name>.json. A missed goal is printed as MISSED
 but does not fail the run; a scenario that crashes does (exit status 1).
 """
@@ -34,10 +34,16 @@ def main(argv=None) -> int:
         "--seconds", type=float, default=None, help="measuring window of each load run (tickets: 15)"
     )
     parser.add_argument(
-        "--workers", default=None, help="gunicorn worker counts to measure, e.g. 3 or 2,3,4,5 (tickets: 2,3,4,5)"
+        "--workers", default=None,
+        help="gunicorn worker counts to measure, e.g. 3 or 2,3,4,5 (tickets: 2,3,4,5); generating processes (checkup: 2)",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", default=None,
+        help="generate the kept data again (checkup: drop dangjian_bench_checkup and build the province anew)",
     )
     args = parser.parse_args(argv)
-    options = {k: v for k, v in vars(args).items() if k in ("clients", "seconds", "workers") and v is not None}
+    options = {k: v for k, v in vars(args).items()
+               if k in ("clients", "seconds", "workers", "rebuild") and v is not None}
     names = (
         args.scenarios
         or [n for n in os.environ.get("SCENARIO", "").replace(",", " ").split() if n]

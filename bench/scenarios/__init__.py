@@ -12,6 +12,7 @@ import importlib
 SCENARIOS: dict[str, str] = {
     "import-members": "scenarios.import_members",
     "tickets": "scenarios.tickets",
+    "checkup": "scenarios.checkup",
 }
 
 

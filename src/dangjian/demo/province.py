@@ -34,6 +34,7 @@ their indexes are dropped during the load.
 """
 
 import datetime as dt
+import math
 import multiprocessing
 import os
 import random
@@ -465,10 +466,10 @@ class _County:
             for n in range(1, count + 1):
                 b = self.branch(org, f"{name}第{chinese_number(n)}党支部", "village", "village", village,
                                 members / count * rng.uniform(0.85, 1.15))
-                self.groups(b, rng.choices([0, 1, 2, 3], weights=[2, 4, 3, 1])[0], village, "第")
+                self.groups(b, rng.choices([0, 1, 2], weights=[4, 4, 2])[0], village, "第")
         else:
             b = self.branch(town_org, f"{name}党支部", "village", "village", village, members)
-            self.groups(b, rng.choices([0, 1, 2, 3, 4], weights=[2, 3, 3, 2, 1])[0], village, "第")
+            self.groups(b, rng.choices([0, 1, 2, 3], weights=[3, 3, 3, 1])[0], village, "第")
 
     def build_community(self, town_org, community: _Node, grids) -> None:
         rng = self.rng
@@ -938,9 +939,10 @@ class _County:
                 if first > last:
                     continue
                 target = need * portion * (rng.uniform(0.3, 0.9) if rng.random() < 0.06 else rng.uniform(1.0, 1.5))
-                per = max(round(target / count * 2) / 2, 0.5)
+                count = max(count, math.ceil(target / 20))  # a day's record holds at most 24 hours
+                per = max(math.ceil(target / count * 2) / 2, 0.5)
                 for _ in range(count):
-                    rows.append((p.id, p.path, self.day_between(first, last).isoformat(), str(min(per, 24.0)),
+                    rows.append((p.id, p.path, self.day_between(first, last).isoformat(), str(per),
                                  rng.choice(STUDY_TOPICS)))
             if len(rows) >= FLUSH_ROWS:
                 write(StudyRecord, ("member_id", "org_path", "studied_on", "hours", "topic"), rows)
