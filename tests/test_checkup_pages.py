@@ -169,6 +169,12 @@ def test_calendar_shows_overdue_due_and_coming_items_with_their_article(county, 
     assert re.search(rf'data-kind="{kind}" data-rule="test.overdue"', html)
     # the other branch's items are not in this secretary's calendar
     assert "柳林村党支部" not in html
+    # an open finding whose deadline passed before this month is listed above the grid, with its article
+    Finding.objects.filter(rule=FEW, subject_code="D010101").update(due=first - dt.timedelta(days=1))
+    html = client.get(reverse("checkup-calendar")).content.decode()
+    above_grid = html.split('data-testid="month-grid"')[0]
+    assert 'data-testid="carried"' in above_grid and "东风村党支部只有正式党员" in above_grid
+    assert f"期限 {first - dt.timedelta(days=1):%Y-%m-%d}" in html
     # next month: nothing is projected from this month's deadline, the month is named
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     html = client.get(reverse("checkup-calendar") + f"?month={next_month:%Y-%m}").content.decode()

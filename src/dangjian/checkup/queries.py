@@ -5,7 +5,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Substr
 from django.http import Http404
 
@@ -116,6 +116,7 @@ def org_names(paths) -> dict[str, str]:
 # ---- 本月待办 ----------------------------------------------------------------------------------------------------
 KIND_LABELS = {"overdue": "已超期", "due": "本月到期", "upcoming": "月底前将成为问题", "resolved": "已整改",
                "waived": "已豁免"}  # fmt: skip
+CARRIED_SHOWN = 8  # the earlier open findings listed above the calendar; the rest are a link to the list
 
 
 @dataclass
@@ -168,8 +169,12 @@ def month_plan(user, org: PartyOrg, month: dt.date, today: dt.date) -> dict:
         else:
             kind = f.status
         items.append(PlanItem(f.due, kind, f.rule, title_of(f.rule), f.message, f.citation, f.severity, f.due, f.pk))
+    carried_count = 0
     if first <= today <= last:
-        for f in findings.filter(Q(due__lt=first) | Q(due__isnull=True), status=Finding.Status.OPEN):
+        earlier = (findings.filter(Q(due__lt=first) | Q(due__isnull=True), status=Finding.Status.OPEN)
+                   .order_by(F("due").asc(nulls_last=True), "org_path", "rule", "pk"))
+        carried_count = earlier.count()
+        for f in earlier[:CARRIED_SHOWN]:
             carried.append(PlanItem(f.due or today, "overdue", f.rule, title_of(f.rule), f.message, f.citation,
                                     f.severity, f.due, f.pk))
     if last >= today:
@@ -185,12 +190,12 @@ def month_plan(user, org: PartyOrg, month: dt.date, today: dt.date) -> dict:
                                   v.severity or rule.severity, v.due))
     order = {"overdue": 0, "due": 1, "upcoming": 2, "waived": 3, "resolved": 4}
     items.sort(key=lambda i: (i.day, order[i.kind], i.rule_id))
-    carried.sort(key=lambda i: (i.due or dt.date.max, i.rule_id))
     by_day: dict[dt.date, list[PlanItem]] = {}
     for item in items:
         by_day.setdefault(item.day, []).append(item)
     weeks = [[{"day": d, "in_month": d.month == first.month, "today": d == today, "items": by_day.get(d, [])}
               for d in week] for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)]
     counts = {k: sum(1 for i in items if i.kind == k) for k in KIND_LABELS}
-    counts["overdue"] += len(carried)
-    return {"first": first, "last": last, "weeks": weeks, "items": items, "carried": carried, "counts": counts}
+    counts["overdue"] += carried_count
+    return {"first": first, "last": last, "weeks": weeks, "items": items, "carried": carried,
+            "carried_count": carried_count, "carried_more": carried_count - len(carried), "counts": counts}

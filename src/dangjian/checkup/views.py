@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -91,11 +91,12 @@ class FindingListView(ObjectListView):
     breadcrumbs = [*CRUMBS, {"label": "体检报告", "url": "/checkup/"}]
     export_object_type = "checkup_finding"
     columns = FINDING_COLUMNS
+    template_name = "checkup/finding_list.html"
 
     def get_queryset(self, action="view"):
         name = PartyOrg.objects.filter(path=OuterRef("org_path")).values("name")[:1]
         return (queries.visible_findings(self.request.user, action).annotate(org_name=Subquery(name))
-                .order_by("status", "due", "org_path", "rule", "pk"))
+                .order_by("status", F("due").asc(nulls_last=True), "org_path", "rule", "pk"))
 
     def export_table(self, qs):
         columns = [*self.columns, *EXPORT_EXTRA]
