@@ -28,6 +28,7 @@ from . import data
 from .data import DEMO_PASSWORD, DEMO_USERNAMES
 from .ledger import DemoError, demo_counts, ledger_is_empty
 from .people import CREDIT_PREFIX, People, chinese_number, make_credit_code
+from .recruitment import build_recruitment, recruitment_counts
 from .tickets import build_tickets
 
 TARGET_MEMBERS = 12_000
@@ -596,6 +597,14 @@ class _Builder:
             )
 
 
+def _secretary_branch():
+    """The demo branch secretary's branch (it gets some of the recruitment cases)."""
+    from dangjian.accounts.models import RoleAssignment
+
+    assignment = RoleAssignment.objects.filter(user__username="branch_secretary", org__isnull=False).first()
+    return assignment.org if assignment else None
+
+
 @transaction.atomic
 def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     """Build 示范县 into an empty ledger; returns the counts of what was created."""
@@ -616,4 +625,5 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     builder.build_households()
     builder.build_accounts(county)
     build_tickets(builder, seed, now)
-    return demo_counts(county)
+    build_recruitment(builder.people, seed, builder.today, _secretary_branch())
+    return {**demo_counts(county), **recruitment_counts()}

@@ -76,6 +76,28 @@ def delete_branch_life() -> None:
         model.objects.all().delete()  # attendance goes with its meeting
 
 
+@transaction.atomic
+def delete_recruitment() -> None:
+    """Recruitment cases with their steps, attachments, sponsors and trainings (they protect members). The
+    attachment files go once the deletion is committed. The timing rule sets are configuration and stay."""
+    from dangjian.recruitment.models import RecruitmentCase, Sponsor, StepDocument, StepRecord, Training
+
+    files = list(StepDocument.objects.exclude(file="").values_list("file", flat=True))
+    if files:
+        storage = StepDocument._meta.get_field("file").storage
+
+        def remove_files():
+            for name in files:
+                try:
+                    storage.delete(name)
+                except OSError:
+                    pass
+
+        transaction.on_commit(remove_files)
+    for model in (StepDocument, Sponsor, Training, StepRecord, RecruitmentCase):
+        model.objects.all().delete()
+
+
 def reset_ledger() -> None:
     """Delete every ledger row: work orders (with their events, dispatches and photos), grid workers and
     their visits, members, organisations, departments, units, households, buildings, places, users other
@@ -83,6 +105,7 @@ def reset_ledger() -> None:
     with disable_auditlog():
         delete_tickets()
         delete_branch_life()
+        delete_recruitment()
         User.objects.filter(is_superuser=False).delete()
         Member.all_objects.all().delete()
         PartyOrg.objects.all().delete()
