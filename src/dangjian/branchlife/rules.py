@@ -126,7 +126,7 @@ def _branches(path):
 
 def _held_counts(periods, relation="held"):
     """{n0: Count(...), …}: meetings of the filtered relation held in each period."""
-    return {f"n{i}": Count(f"{relation}__id", distinct=True, filter=Q(**{f"{relation}__held_on__range": (p.start, p.end)}))
+    return {f"n{i}": Count(f"{relation}__id", filter=Q(**{f"{relation}__held_on__range": (p.start, p.end)}))
             for i, p in enumerate(periods)}
 
 
@@ -142,31 +142,29 @@ def _any_zero(periods):
 # ---- meetings --------------------------------------------------------------------------------------------------
 def missed_meetings(path, as_of, params, kind, unit, committee_only=False):
     """Branches that held no meeting of `kind` in a completed period. Queries: 1 (MIN of meeting dates) + 1 (the
-    branches with a period without such a meeting, counted per period in one grouped join on the index
-    (org, kind, held_on))."""
+    branches with a period without such a meeting: their meetings of the kind in the window counted per period in
+    one hash-joined aggregate). With `committee_only`, a period counts only if a committee was in office on its
+    first day (a committee's `ended_on` is set only when the next one is elected, so the first election is
+    enough); that test is an EXISTS evaluated only for the branches and periods without a meeting."""
     periods = completed_periods(unit, as_of, params["periods"])
     if not periods:
         return
     since = records_start(Meeting, "held_on")
     counts = _held_counts(periods)
-    qs = _branches(path).annotate(held=_held_in(kind, periods))
-    fields = ["pk", "code", "path", "name", "founded_on"]
+    qs = _branches(path).annotate(held=_held_in(kind, periods)).annotate(**counts)
+    missed = {f"m{i}": Q(**{f"n{i}": 0}) for i in range(len(periods))}
     if committee_only:
-        # a committee in office on the period's first day (ended_on is set only when the next one is elected)
-        qs = qs.filter(Exists(BranchCommittee.objects.filter(org=OuterRef("pk"), ended_on__isnull=True)))
-        qs = qs.annotate(first_elected=Min("committees__elected_on"))
-        fields.append("first_elected")
-    rows = qs.annotate(**counts).filter(_any_zero(periods)).order_by().values_list(*fields, *counts)
+        for i, p in enumerate(periods):
+            missed[f"m{i}"] &= Q(Exists(BranchCommittee.objects.filter(org=OuterRef("pk"), elected_on__lte=p.start)))
+    flags = {name: Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+             for name, q in missed.items()}
+    rows = (qs.annotate(**flags).filter(reduce(or_, (Q(**{name: 1}) for name in flags))).order_by()
+            .values_list("pk", "code", "path", "name", "founded_on", *flags))
     word = VERBS.get(kind, "召开") + Meeting.Kind(kind).label
-    for row in rows:
-        pk, code, org_path, name, founded_on = row[:5]
-        first_elected = row[5] if committee_only else None
-        for p, n in zip(periods, row[len(fields):], strict=True):
-            if n or not existed(founded_on, since, p.start):
-                continue
-            if committee_only and not (first_elected and first_elected <= p.start):
-                continue
-            yield Violation("org", pk, code, org_path, f"{name}{p.label}未{word}", due=p.end, key=p.key)
+    for pk, code, org_path, name, founded_on, *missing in rows:
+        for p, flag in zip(periods, missing, strict=True):
+            if flag and existed(founded_on, since, p.start):
+                yield Violation("org", pk, code, org_path, f"{name}{p.label}未{word}", due=p.end, key=p.key)
 
 
 def general_assembly(path, as_of, params):
@@ -237,15 +235,21 @@ def _adapt(day: dt.date):
     return connection.ops.adapt_datefield_value(day)
 
 
-def _left_join(outer, inner, where: str, params) -> list[tuple]:
+def _left_join(outer, inner, where: str, params, cadres=False) -> list[tuple]:
     """Rows of `outer` (a values_list queryset with `id` first) each joined with its row of `inner` (a grouped
-    values queryset with `member_id` first), filtered by `where` over their columns (o.… and i.…). One query:
-    the inner aggregate is computed once and joined, rather than a correlated subquery per member."""
+    values queryset with `member_id` first), filtered by `where` over their columns (o.…, i.…). With `cadres`, also
+    joined with the set of secretaries and committee members (c.member_id is not null for them; its column comes
+    last). One query: the aggregate and the set are computed once and hash-joined, rather than a correlated
+    subquery per member."""
     o_sql, o_params = outer.query.sql_with_params()
     i_sql, i_params = inner.query.sql_with_params()
-    sql = f"SELECT o.*, i.* FROM ({o_sql}) o LEFT JOIN ({i_sql}) i ON i.member_id = o.id WHERE {where}"
+    sql = f"SELECT o.*, i.*{', c.member_id' if cadres else ''} FROM ({o_sql}) o LEFT JOIN ({i_sql}) i ON i.member_id = o.id"
+    c_params = ()
+    if cadres:
+        c_sql, c_params = _cadres().query.sql_with_params()
+        sql += f" LEFT JOIN ({c_sql}) c ON c.member_id = o.id"
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*o_params, *i_params, *params))
+        cursor.execute(f"{sql} WHERE {where}", (*o_params, *i_params, *c_params, *params))
         return cursor.fetchall()
 
 
@@ -287,7 +291,7 @@ def dues_arrears(path, as_of, params):
     mask = Sum(Case(*(When(month=p.start, then=Value(1 << i)) for i, p in enumerate(months)), default=Value(0),
                     output_field=IntegerField()))
     inner = (_by_member(DuesPayment, path).filter(month__range=(months[0].start, months[-1].start))
-             .values("member_id").annotate(paid=Count("id"), mask=mask).values("member_id", "paid", "mask"))
+             .values("member_id").annotate(paid=Count("month"), mask=mask).values("member_id", "paid", "mask"))
     outer = (_live_members(path).filter(joined_on__isnull=False, joined_on__lte=months[-1].end)
              .values_list("id", "name", "org_path", "joined_on"))
     # months due: those ending on or after the branch vote, i.e. CASE on joined_on over the months' last days
@@ -315,23 +319,27 @@ def dues_arrears(path, as_of, params):
 
 
 def absent(path, as_of, params):
-    """Live members who were called to 组织生活 (an attendance record of any status) in the last `months` months
-    and attended none of it: 请假 (leave) counts as a justified absence while `leave_excuses` is on (党章 Art 9 says
-    "without good reason"), so a member on leave is not flagged. The window is (as_of − months, as_of]: a member
-    whose last attendance was exactly `months` months ago is flagged that day. Members who joined within the
-    window, and windows before the first meeting recorded in Dangjian, are not checked. Queries: 1 (MIN of meeting
-    dates) + 1 (members with an attendance in the window but none present, with the date they last attended)."""
+    """Live members who were called to 组织生活 in the last `months` months and attended none of it: 请假 (leave)
+    counts as a justified absence while `leave_excuses` is on (党章 Art 9 says "without good reason"), so a member on
+    leave is not flagged. The window is (as_of − months, as_of]: a member whose last attendance was exactly
+    `months` months ago is flagged that day. A member with no attendance record at all in the window is not
+    flagged (the branch that held no meeting is, by the meeting rules). Members who joined within the window, and
+    windows before the first meeting recorded in Dangjian, are not checked. Queries: 1 (MIN of meeting dates) + 1:
+    the candidates are the members with a not-attended record in the window (partial index
+    attendance_not_present, a few per cent of the rows), and only they are probed for an attendance."""
     months = params["months"]
     cutoff = months_before(as_of, months)
     since = records_start(Meeting, "held_on")
     if since is None or since > cutoff:
         return
     counted = [Attendance.Status.PRESENT] + ([Attendance.Status.LEAVE] if params["leave_excuses"] else [])
-    window = Q(member=OuterRef("pk"), meeting__held_on__gt=cutoff, meeting__held_on__lte=as_of)
+    missed = [s for s in Attendance.Status.values if s not in counted]
+    window = Q(meeting__held_on__gt=cutoff, meeting__held_on__lte=as_of)
+    candidates = _by_member(Attendance, path).filter(window, status__in=missed).values("member_id")
     attended = Attendance.objects.filter(member=OuterRef("pk"), status__in=counted)
-    rows = (Member.objects.filter(org_path__startswith=path, status__in=PAYING_STATUSES, joined_on__lte=cutoff)
-            .filter(Exists(Attendance.objects.filter(window)))
-            .exclude(Exists(attended.filter(meeting__held_on__gt=cutoff, meeting__held_on__lte=as_of)))
+    rows = (Member.objects.filter(org_path__startswith=path, status__in=PAYING_STATUSES, joined_on__lte=cutoff,
+                                  pk__in=candidates)
+            .exclude(Exists(attended.filter(window)))
             .annotate(last=Subquery(attended.order_by().values("member").annotate(d=Max("meeting__held_on"))
                                     .values("d")[:1]))
             .order_by().values_list("pk", "name", "org_path", "last"))
@@ -342,10 +350,12 @@ def absent(path, as_of, params):
 
 
 def _cadres():
-    """Members who hold a seat of a current committee, or are the secretary of an active organisation."""
+    """The ids (member_id) of members who hold a seat of a current committee or are the secretary of an active
+    organisation, each once."""
     seats = CommitteeSeat.objects.filter(left_on__isnull=True, committee__ended_on__isnull=True).values("member_id")
-    secretaries = PartyOrg.objects.filter(secretary__isnull=False, status=PartyOrg.Status.ACTIVE).values("secretary_id")
-    return Q(pk__in=seats) | Q(pk__in=secretaries)
+    secretaries = (PartyOrg.objects.filter(secretary__isnull=False, status=PartyOrg.Status.ACTIVE)
+                   .values_list("secretary_id"))
+    return seats.order_by().union(secretaries.order_by())
 
 
 def study_short(path, as_of, params):
@@ -354,8 +364,8 @@ def study_short(path, as_of, params):
     is `hours.member` for members and `hours.cadre` for secretaries and committee members (current CommitteeSeat
     holders and organisation secretaries, as of the as-of date). Members who joined after 1 January of a year, and
     years before study records start in Dangjian, are not checked. One finding per member and year (key "2026"):
-    the pro-rata warning becomes the year-end finding. Queries: 1 (MIN of study dates) + 1 per year checked
-    (members joined with their hours of the year, aggregated once)."""
+    the pro-rata warning becomes the year-end finding. Queries: 1 (MIN of study dates) + 1 (members joined with
+    their hours per year, aggregated once over the index (member, studied_on) that includes the hours)."""
     since = records_start(StudyRecord, "studied_on")
     if since is None:
         return
@@ -363,30 +373,37 @@ def study_short(path, as_of, params):
     years = [(p, 12) for p in completed_periods("year", as_of, params["years"])]
     if as_of.month > 1:
         years.append((period("year", as_of.year), as_of.month - 1))
-    cadre = Case(When(_cadres(), then=Value(1)), default=Value(0), output_field=IntegerField())
-    for p, months in years:
-        if p.start < since:
-            continue
-        last = min(p.end, as_of)
-        inner = (_by_member(StudyRecord, path).filter(studied_on__range=(p.start, last))
-                 .values("member_id").annotate(hours=Sum("hours")).values("member_id", "hours"))
-        outer = (_live_members(path).filter(joined_on__lte=p.start).annotate(cadre=cadre)
-                 .values_list("id", "name", "org_path", "cadre"))
-        rows = _left_join(outer, inner, "COALESCE(i.hours, 0) * 12 < (CASE WHEN o.cadre = 1 THEN %s ELSE %s END) * %s",
-                          [cadre_hours, member_hours, months])
-        for pk, name, org_path, is_cadre, _member, hours in rows:
-            hours = float(hours or 0)
-            need = cadre_hours if is_cadre else member_hours
-            who = "（书记、委员）" if is_cadre else ""
+    years = [(p, months) for p, months in years if p.start >= since]
+    if not years:
+        return
+    sums = {f"h{i}": Sum("hours", filter=Q(studied_on__range=(p.start, min(p.end, as_of))))
+            for i, (p, _) in enumerate(years)}
+    inner = (_by_member(StudyRecord, path).filter(studied_on__range=(years[0][0].start, as_of))
+             .values("member_id").annotate(**sums).values("member_id", *sums))
+    outer = (_live_members(path).filter(joined_on__lte=years[-1][0].start)
+             .values_list("id", "name", "org_path", "joined_on"))
+    need = "(CASE WHEN c.member_id IS NULL THEN %s ELSE %s END)"
+    where = " OR ".join(f"(o.joined_on <= %s AND COALESCE(i.h{i}, 0) * 12 < {need} * %s)" for i in range(len(years)))
+    params_sql = [x for p, months in years for x in (_adapt(p.start), member_hours, cadre_hours, months)]
+    for pk, name, org_path, joined_on, _member, *hours, cadre_id in _left_join(outer, inner, where, params_sql,
+                                                                               cadres=True):
+        joined_on = joined_on if isinstance(joined_on, dt.date) else dt.date.fromisoformat(joined_on)
+        is_cadre = cadre_id is not None
+        need_hours = cadre_hours if is_cadre else member_hours
+        who = "（书记、委员）" if is_cadre else ""
+        for (p, months), h in zip(years, hours, strict=True):
+            h = h or 0
+            if joined_on > p.start or h * 12 >= need_hours * months:
+                continue
             if months == 12:
                 yield Violation("member", pk, str(pk), org_path,
-                                f"{name}{who}{p.label}学习 {hours:g} 学时，未达到每年 {need} 学时的要求",
+                                f"{name}{who}{p.label}学习 {float(h):g} 学时，未达到每年 {need_hours} 学时的要求",
                                 due=p.end, key=p.key)
             else:
-                expected = round(need * months / 12, 1)
+                expected = round(need_hours * months / 12, 1)
                 yield Violation("member", pk, str(pk), org_path,
-                                f"{name}{who}{p.start.year}年截至{months}月底学习 {hours:g} 学时，低于按月折算应完成的 "
-                                f"{expected:g} 学时（全年 {need} 学时）", due=p.end, key=p.key, severity="warning")
+                                f"{name}{who}{p.start.year}年截至{months}月底学习 {float(h):g} 学时，低于按月折算应完成的 "
+                                f"{expected:g} 学时（全年 {need_hours} 学时）", due=p.end, key=p.key, severity="warning")
 
 
 def register() -> None:

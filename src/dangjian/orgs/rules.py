@@ -8,7 +8,7 @@ from django.db.models.functions import Coalesce
 from dangjian.checkup.registry import Citation, Rule, Violation, register_rule
 from dangjian.members.models import Member
 
-from .models import POSTPONEMENT_LIMIT_YEARS, BranchCommittee, PartyOrg, add_years
+from .models import POSTPONEMENT_LIMIT_YEARS, BranchCommittee, CommitteeSeat, PartyOrg, add_years
 
 BRANCH_RULES = Citation("《中国共产党支部工作条例（试行）》", "第四条、第五条（条号待核对）", "2018-10", "2018-10-28")
 COMMITTEE_RULES = Citation("《中国共产党支部工作条例（试行）》", "第十九条（条号待核对）", "2018-10", "2018-10-28")
@@ -49,21 +49,26 @@ def committee_missing(path, as_of, params):
 def committee_size(path, as_of, params):
     """The current committee's positions (seats held, and vacancies no by-election has filled yet): more than
     `limit` is an error for any branch; outside `min_seats`–`max_seats` a warning for a branch with `threshold` or
-    more full members (a smaller branch has only a secretary, and perhaps a deputy)."""
+    more full members (a smaller branch has only a secretary, and perhaps a deputy). One query, not grouped: the
+    positions are a correlated count on the seat index of each current committee, and the full members are counted
+    (on the member org index) only for the committees whose size is out of the range."""
+    positions = Coalesce(Subquery(CommitteeSeat.objects.filter(committee=OuterRef("pk"), filled_by__isnull=True)
+                                  .order_by().values("committee").annotate(n=Count("pk")).values("n")[:1]), 0)
     full = Coalesce(Subquery(Member.objects.filter(org=OuterRef("org"), status="full").order_by()
                              .values("org").annotate(n=Count("pk")).values("n")[:1]), 0)
     rows = (BranchCommittee.objects.filter(ended_on__isnull=True, org__path__startswith=path,
                                            org__kind__in=PartyOrg.BRANCH_KINDS, org__status=PartyOrg.Status.ACTIVE)
-            .annotate(positions=Count("seats", filter=Q(seats__filled_by__isnull=True)), full=full)
-            .filter(Q(positions__gt=params["limit"]) | Q(full__gte=params["threshold"])
-                    & (Q(positions__lt=params["min_seats"]) | Q(positions__gt=params["max_seats"])))
-            .values_list("org_id", "org__code", "org__path", "org__name", "positions"))
-    for pk, code, org_path, name, positions in rows:
-        if positions > params["limit"]:
-            yield Violation("org", pk, code, org_path, f"{name}支部委员会设委员 {positions} 名，超过 {params['limit']} 名",
+            .annotate(positions=positions).exclude(positions__range=(params["min_seats"], params["max_seats"]))
+            .annotate(full=full).order_by().values_list("org_id", "org__code", "org__path", "org__name", "positions",
+                                                        "full"))
+    for pk, code, org_path, name, n, full_members in rows:
+        if n <= params["limit"] and full_members < params["threshold"]:
+            continue
+        if n > params["limit"]:
+            yield Violation("org", pk, code, org_path, f"{name}支部委员会设委员 {n} 名，超过 {params['limit']} 名",
                             severity="error")
         else:
-            yield Violation("org", pk, code, org_path, f"{name}支部委员会设委员 {positions} 名，不在 "
+            yield Violation("org", pk, code, org_path, f"{name}支部委员会设委员 {n} 名，不在 "
                                                         f"{params['min_seats']}～{params['max_seats']} 名之间",
                             severity="warning")
 
