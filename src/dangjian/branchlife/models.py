@@ -64,10 +64,7 @@ class Attendance(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "出席记录"
         constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once")]
-        indexes = [models.Index(fields=["member", "status"], name="attendance_member_status"),
-                   # the few records of a member not attending: the candidates of the 6-month absence rule
-                   models.Index(fields=["meeting", "member"], name="attendance_not_present",
-                                condition=models.Q(status__in=["absent", "leave"]))]
+        indexes = [models.Index(fields=["member", "status"], name="attendance_member_status")]
 
     def __str__(self):
         return f"{self.member} {self.get_status_display()}"

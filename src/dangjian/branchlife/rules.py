@@ -324,9 +324,10 @@ def absent(path, as_of, params):
     leave is not flagged. The window is (as_of − months, as_of]: a member whose last attendance was exactly
     `months` months ago is flagged that day. A member with no attendance record at all in the window is not
     flagged (the branch that held no meeting is, by the meeting rules). Members who joined within the window, and
-    windows before the first meeting recorded in Dangjian, are not checked. Queries: 1 (MIN of meeting dates) + 1:
-    the candidates are the members with a not-attended record in the window (partial index
-    attendance_not_present, a few per cent of the rows), and only they are probed for an attendance."""
+    windows before the first meeting recorded in Dangjian, are not checked. Queries: 1 (MIN of meeting dates) + 1
+    (members with a not-attended record in the window, anti-joined with the attended records of the window; the
+    planner hashes the attendance of the window joined with its meetings, so this rule reads every attendance
+    record of the window: the most expensive rule at province scale)."""
     months = params["months"]
     cutoff = months_before(as_of, months)
     since = records_start(Meeting, "held_on")
