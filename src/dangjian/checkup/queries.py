@@ -12,7 +12,7 @@ from django.http import Http404
 from dangjian.orgs.models import PartyOrg
 
 from . import engine
-from .models import Finding
+from .models import DailyRun, Finding
 from .registry import RULES
 
 SEVERITIES = [(value, label) for value, label in Finding.Severity.choices]
@@ -105,6 +105,7 @@ def report(user, org: PartyOrg) -> dict:
         "children": child_rows,
         "own_open": own,
         "last_run": findings.aggregate(d=Max("last_seen"))["d"],
+        "last_full_run": DailyRun.objects.filter(finished_at__isnull=False).order_by("-day").first(),
     }
 
 
