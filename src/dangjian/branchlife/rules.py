@@ -54,14 +54,14 @@ BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE = "2018-10", "2018-10-28"
 GENERAL_ASSEMBLY_RULES = Citation(BRANCH_WORK, "第十一条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
 COMMITTEE_MEETING_RULES = Citation(BRANCH_WORK, "第十二条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
 GROUP_MEETING_RULES = Citation(BRANCH_WORK, "第十三条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
-LECTURE_RULES = Citation(BRANCH_WORK, "第十四条（条号待核对；党课频次为地方做法，可配置）", BRANCH_WORK_VERSION,
+LECTURE_RULES = Citation(BRANCH_WORK, "党课（条号待核对；条例未规定频次，按季度为地方做法，可配置）", BRANCH_WORK_VERSION,
                          BRANCH_WORK_EFFECTIVE)
-THEME_DAY_RULES = Citation(BRANCH_WORK, "第十五条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
-LIFE_MEETING_RULES = Citation(BRANCH_WORK, "第十六条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
-MEMBER_REVIEW_RULES = Citation(BRANCH_WORK, "第十七条（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
+THEME_DAY_RULES = Citation(BRANCH_WORK, "主题党日（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
+LIFE_MEETING_RULES = Citation(BRANCH_WORK, "组织生活会（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
+MEMBER_REVIEW_RULES = Citation(BRANCH_WORK, "民主评议党员（条号待核对）", BRANCH_WORK_VERSION, BRANCH_WORK_EFFECTIVE)
 CONSTITUTION = Citation("《中国共产党章程》", "第九条", "2022-10（二十大修改）", "2022-10-22")
-STUDY_RULES = Citation("《中国共产党党员教育管理工作条例》", "第十七条（条号待核对；学时要求见党员教育培训规划）", "2019",
-                       "2019")
+STUDY_RULES = Citation("《中国共产党党员教育管理工作条例》", "党员学习学时（条号待核对；学时要求以现行党员教育培训规划为准）",
+                       "2019", "2019")
 
 # ---- periods ---------------------------------------------------------------------------------------------------
 UNIT_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
