@@ -271,3 +271,29 @@ def test_rule_set_refusals(county):
     assert revised.rules.get(code="talk").amount == 1
     confirmed = _confirm_2026(actor=county.users["county_admin"])
     assert confirmed.in_force and confirmed.confirmed_by == county.users["county_admin"]
+
+
+@pytest.mark.django_db
+def test_correcting_a_step_keeps_the_order_and_moves_the_ledger_dates(county, sponsors):
+    case = walk(open_case(county), sponsors, until=24)
+    assert (case.member.joined_on, case.member.full_on) == (D(2025, 5, 20), D(2026, 5, 20))
+    vote = case.step_records.get(step=15)
+    with pytest.raises(RecruitmentError, match="不能晚于已登记的第16步“上级党委派人谈话”.*2025-05-25") as exc:
+        services.do_update_step(actor=None, record=vote, done_on=D(2025, 5, 26))
+    assert exc.value.field == "done_on"
+    with pytest.raises(RecruitmentError, match="不能早于第14步“填写入党志愿书”"):
+        services.do_update_step(actor=None, record=vote, done_on=D(2025, 5, 13))
+    services.do_update_step(actor=None, record=vote, done_on=D(2025, 5, 18), notes="更正会议日期")
+    case.member.refresh_from_db()
+    assert (case.member.joined_on, case.member.full_on) == (D(2025, 5, 18), D(2026, 5, 18))
+    training = case.step_records.get(step=11)
+    services.do_update_step(actor=None, record=training, done_on=D(2025, 4, 20), period_start=D(2025, 4, 15),
+                            period_end=D(2025, 4, 16), training={"days": 2, "hours": 16})
+    (row,) = Training.objects.filter(case=case)
+    assert (row.days, row.hours, row.end_on) == (2, 16, D(2025, 4, 16))
+    early = [c.rule.code for c in queries.case_view(case, D(2026, 12, 1)).warnings]
+    assert early == ["concentrated_training"]  # 2 days / 16 hours is short, now a warning
+    application = case.step_records.get(step=1)
+    services.do_update_step(actor=None, record=application, done_on=D(2024, 2, 20))
+    case.refresh_from_db()
+    assert case.applied_on == D(2024, 2, 20)

@@ -119,3 +119,30 @@ def test_rule_sets_are_listed_and_confirmed_by_the_county_admin(login, county, c
     page = client.get(reverse("recruitment-detail", args=[cases[1].pk])).content.decode()
     assert "党组织派人谈话应在递交入党申请书后20天内" in page
     assert "中办发〔2026〕99号，2026-06-01起施行）第十条" in page
+
+
+@pytest.mark.django_db
+def test_a_recorded_step_is_corrected_on_the_same_page_and_downloads_are_logged(login, county):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.core.models import AccessLog
+    from dangjian.recruitment.models import StepDocument
+
+    case = services.do_open_case(actor=None, org=county.branch_a, name="陈三", id_number=id_number(D(2000, 2, 2)),
+                                 applied_on=D(2026, 3, 2), responsible="张三",
+                                 files=[SimpleUploadedFile("申请书.pdf", b"%PDF-1.4 x", "application/pdf")])
+    services.do_record_step(actor=None, case=case, step=2, done_on=D(2026, 3, 10), responsible="张三")
+    client = login(county.users["branch_secretary"])
+    page = client.get(reverse("recruitment-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="edit-2"' in page and 'data-testid="edit-1"' in page
+    form = client.get(reverse("recruitment-step", args=[case.pk, 2])).content.decode()
+    assert "修改第2步“党组织派人谈话”" in form and 'value="2026-03-10"' in form
+    response = client.post(reverse("recruitment-step", args=[case.pk, 2]),
+                           {"done_on": "2026-03-12", "responsible": "李四"}, follow=True)
+    assert "已修改第2步" in response.content.decode()
+    assert case.step_records.get(step=2).done_on == D(2026, 3, 12)
+    doc = StepDocument.objects.get(record__case=case)
+    download = client.get(reverse("recruitment-document", args=[doc.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4 x"
+    log = AccessLog.objects.get(object_type="recruitment_document")
+    assert log.user == county.users["branch_secretary"] and "陈三" in log.object_repr

@@ -10,6 +10,11 @@ from .models import Training
 DATE = {"type": "date"}
 
 
+def date_input():
+    """An HTML date input: its value must be ISO (the zh-hans input format 2026/03/10 leaves it blank)."""
+    return forms.DateInput(attrs=DATE, format="%Y-%m-%d")
+
+
 def _styled(form: forms.Form) -> None:
     for field in form.fields.values():
         if isinstance(field.widget, forms.Select):
@@ -27,7 +32,7 @@ class OpenCaseForm(forms.Form):
     org = forms.ModelChoiceField(label="接收申请的党支部", queryset=PartyOrg.objects.none(), empty_label=None)
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(label="公民身份号码", max_length=18)
-    applied_on = forms.DateField(label="递交入党申请书日期", widget=forms.DateInput(attrs=DATE))
+    applied_on = forms.DateField(label="递交入党申请书日期", widget=date_input())
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     education = forms.ChoiceField(label="学历", choices=[("", "—"), *EDUCATION_CHOICES], required=False)
     job = forms.CharField(label="工作岗位", max_length=100, required=False)
@@ -43,9 +48,9 @@ class OpenCaseForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    done_on = forms.DateField(label="日期", widget=forms.DateInput(attrs=DATE))
-    period_start = forms.DateField(label="起始日期", required=False, widget=forms.DateInput(attrs=DATE))
-    period_end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs=DATE))
+    done_on = forms.DateField(label="日期", widget=date_input())
+    period_start = forms.DateField(label="起始日期", required=False, widget=date_input())
+    period_end = forms.DateField(label="结束日期", required=False, widget=date_input())
     sponsor_1 = forms.ModelChoiceField(label="入党介绍人（一）", queryset=Member.objects.none(), required=False)
     sponsor_2 = forms.ModelChoiceField(label="入党介绍人（二）", queryset=Member.objects.none(), required=False)
     days = forms.DecimalField(label="培训天数", required=False, min_value=0, max_digits=5, decimal_places=1)
@@ -77,8 +82,8 @@ class StepForm(forms.Form):
 
 class TrainingForm(forms.Form):
     kind = forms.ChoiceField(label="培训类型", choices=Training.Kind.choices)
-    start_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs=DATE))
-    end_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs=DATE))
+    start_on = forms.DateField(label="开始日期", widget=date_input())
+    end_on = forms.DateField(label="结束日期", widget=date_input())
     days = forms.DecimalField(label="天数", required=False, min_value=0, max_digits=5, decimal_places=1)
     hours = forms.DecimalField(label="学时", required=False, min_value=0, max_digits=6, decimal_places=1)
     organiser = forms.CharField(label="举办单位", max_length=100, required=False)
@@ -91,7 +96,7 @@ class TrainingForm(forms.Form):
 
 class StopForm(forms.Form):
     reason = forms.CharField(label="终止原因", max_length=200)
-    stopped_on = forms.DateField(label="终止日期", widget=forms.DateInput(attrs=DATE))
+    stopped_on = forms.DateField(label="终止日期", widget=date_input())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,8 +106,8 @@ class StopForm(forms.Form):
 class RuleSetForm(forms.Form):
     document = forms.CharField(label="文件名称", max_length=100)
     doc_number = forms.CharField(label="文号", max_length=50, required=False)
-    issued_on = forms.DateField(label="印发日期", required=False, widget=forms.DateInput(attrs=DATE))
-    effective_on = forms.DateField(label="施行日期", required=False, widget=forms.DateInput(attrs=DATE))
+    issued_on = forms.DateField(label="印发日期", required=False, widget=date_input())
+    effective_on = forms.DateField(label="施行日期", required=False, widget=date_input())
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     confirm = forms.BooleanField(label="已按正式文本核对，确认生效", required=False)
 

@@ -194,6 +194,9 @@ class Training(models.Model):
 
     case = models.ForeignKey(RecruitmentCase, verbose_name="发展党员", on_delete=models.CASCADE,
                              related_name="trainings")
+    record = models.OneToOneField(StepRecord, verbose_name="登记于步骤", null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="training",
+                                  help_text="第11步“开展集中培训”登记的培训")
     kind = models.CharField("培训类型", max_length=16, choices=Kind.choices)
     start_on = models.DateField("开始日期")
     end_on = models.DateField("结束日期")

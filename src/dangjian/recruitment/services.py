@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.core.audit import acting
+from dangjian.core.audit import acting, record_access
 from dangjian.core.scope import user_scope
 from dangjian.members import services as member_services
 from dangjian.members.models import Member
@@ -144,6 +144,24 @@ def _check_order(case: RecruitmentCase, number: int, done_on: dt.date) -> None:
                                    f"（{last_day:%Y-%m-%d}）", "done_on")
 
 
+def _check_period(info: steps.Step, period_start, period_end, today: dt.date):
+    """The step's date range: required for the training (11) and the notice (13), consistent when given."""
+    if not info.period:
+        return None, None
+    needed = info.training or info.number == 13
+    if period_start is None and needed:
+        raise RecruitmentError(f"{info.period}：请填写起始日期", "period_start")
+    if period_start is not None:
+        _check_day(period_start, f"{info.period}起始日期", "period_start", today)
+        if period_end is None and needed:
+            raise RecruitmentError(f"{info.period}：请填写结束日期", "period_end")
+    if period_end is not None:
+        _check_day(period_end, f"{info.period}结束日期", "period_end", today)
+        if period_start is None or period_end < period_start:
+            raise RecruitmentError(f"{info.period}：结束日期不能早于起始日期", "period_end")
+    return period_start, period_end
+
+
 def _check_sponsors(case: RecruitmentCase, sponsors, done_on: dt.date) -> list[Member]:
     sponsors = [s for s in (sponsors or []) if s is not None]
     if len(sponsors) != 2 or sponsors[0].pk == sponsors[1].pk:
@@ -216,19 +234,7 @@ def do_record_step(*, actor, case: RecruitmentCase, step: int, done_on: dt.date,
     _check_order(case, number, done_on)
     if number == 1:
         raise RecruitmentError("步骤：递交入党申请书在登记入党申请时记录", "step")
-    if info.period:
-        if period_start is None and (info.training or number == 13):
-            raise RecruitmentError(f"{info.period}：请填写起始日期", "period_start")
-        if period_start is not None:
-            _check_day(period_start, f"{info.period}起始日期", "period_start", today)
-            if period_end is None and (info.training or number == 13):
-                raise RecruitmentError(f"{info.period}：请填写结束日期", "period_end")
-        if period_end is not None:
-            _check_day(period_end, f"{info.period}结束日期", "period_end", today)
-            if period_start is None or period_end < period_start:
-                raise RecruitmentError(f"{info.period}：结束日期不能早于起始日期", "period_end")
-    else:
-        period_start = period_end = None
+    period_start, period_end = _check_period(info, period_start, period_end, today)
     chosen = _check_sponsors(case, sponsors, done_on) if info.sponsors else []
     days = hours = None
     if info.training:
@@ -246,14 +252,96 @@ def do_record_step(*, actor, case: RecruitmentCase, step: int, done_on: dt.date,
         for sponsor in chosen:
             Sponsor.objects.create(case=case, member=sponsor, since=done_on)
         if info.training:
-            Training.objects.create(case=case, kind=Training.Kind.CONCENTRATED, start_on=period_start,
-                                    end_on=period_end, days=days, hours=hours,
+            Training.objects.create(case=case, record=record, kind=Training.Kind.CONCENTRATED,
+                                    start_on=period_start, end_on=period_end, days=days, hours=hours,
                                     organiser=_text(training.get("organiser"), 100), recorded_by=_user(actor))
         _apply_status(actor, case, info, done_on, today)
         if number == steps.LAST:
             case.status = RecruitmentCase.Status.FINISHED
             case.closed_on = done_on
             case.save(update_fields=["status", "closed_on", "updated_at"])
+        _refresh(case, today)
+    return record
+
+
+def _sync_member_dates(actor, case: RecruitmentCase, today: dt.date) -> None:
+    """After a correction: joined_on is the date of the 支部大会 vote (step 15), full_on the end of probation."""
+    dates = dict(case.step_records.values_list("step", "done_on"))
+    member = Member.all_objects.get(pk=case.member_id)
+    changes = {}
+    if steps.VOTE_STEP in dates and member.joined_on != dates[steps.VOTE_STEP]:
+        changes["joined_on"] = dates[steps.VOTE_STEP]
+    if steps.CONVERSION_STEP in dates:
+        probation = next((c for c in timing.evaluate(queries.facts_for(case), queries.rulesets_in_force(), today)
+                          if c.rule.code == "probation"), None)
+        end = probation.earliest if probation else None
+        approved = dates[steps.CONVERSION_STEP]
+        full_on = end if end and end <= approved else approved
+        if member.full_on != full_on:
+            changes["full_on"] = full_on
+    if changes:
+        try:
+            member_services.do_update_member(actor=actor, member=member, **changes)
+        except member_services.MemberError as exc:
+            raise RecruitmentError(f"党员名册：{exc}", "done_on") from None
+
+
+@transaction.atomic
+def do_update_step(*, actor, record: StepRecord, done_on: dt.date, responsible="", document_names="", notes="",
+                   files=None, period_start=None, period_end=None, sponsors=None, training=None,
+                   today: dt.date | None = None) -> StepRecord:
+    """Correct a recorded step (historical data is often entered wrongly first). The date must stay between
+    the previous required step and the steps recorded after it; the ledger dates follow (joining date for the
+    支部大会 vote, conversion date for the approval); attachments are added to the ones already there."""
+    today = today or timezone.localdate()
+    case = _lock_case(actor, record.case)
+    record = StepRecord.objects.select_for_update().get(pk=record.pk, case=case)
+    info = steps.BY_NUMBER[record.step]
+    if case.status == RecruitmentCase.Status.STOPPED:
+        raise RecruitmentError("发展党员：该发展党员工作已终止，不能修改", "case")
+    _check_day(done_on, "日期", "done_on", today)
+    others = dict(case.step_records.exclude(pk=record.pk).values_list("step", "done_on"))
+    before = [(d, n) for n, d in others.items() if n < record.step and steps.BY_NUMBER[n].required]
+    if before and done_on < max(before)[0]:
+        day, number = max(before)
+        raise RecruitmentError(f"日期：{steps.label(record.step)}不能早于{steps.label(number)}的日期"
+                               f"（{day:%Y-%m-%d}）", "done_on")
+    if info.required:
+        after = [(d, n) for n, d in others.items() if n > record.step]
+        if after and done_on > min(after)[0]:
+            day, number = min(after)
+            raise RecruitmentError(f"日期：{steps.label(record.step)}不能晚于已登记的{steps.label(number)}的日期"
+                                   f"（{day:%Y-%m-%d}）", "done_on")
+    period_start, period_end = _check_period(info, period_start, period_end, today)
+    chosen = _check_sponsors(case, sponsors, done_on) if info.sponsors and sponsors is not None else None
+    days = hours = None
+    if info.training and training is not None:
+        days, hours = _training_numbers(training.get("days"), training.get("hours"))
+        if not days and not hours:
+            raise RecruitmentError("培训天数、学时：请至少填写一项", "days")
+    files = _check_files(files)
+    record.done_on, record.period_start, record.period_end = done_on, period_start, period_end
+    record.responsible = _text(responsible, 50)
+    record.document_names, record.notes = _text(document_names, 2000), _text(notes, 2000)
+    with acting(actor):
+        record.save()
+        _save_documents(record, files)
+        if chosen is not None:
+            Sponsor.objects.filter(case=case).delete()
+            for sponsor in chosen:
+                Sponsor.objects.create(case=case, member=sponsor, since=done_on)
+        if days is not None:
+            Training.objects.update_or_create(
+                record=record, defaults=dict(case=case, kind=Training.Kind.CONCENTRATED, start_on=period_start,
+                                             end_on=period_end, days=days, hours=hours,
+                                             organiser=_text(training.get("organiser"), 100)))
+        if record.step == 1 and case.applied_on != done_on:
+            case.applied_on = done_on
+            case.save(update_fields=["applied_on", "updated_at"])
+        if record.step == steps.LAST and case.closed_on != done_on:
+            case.closed_on = done_on
+            case.save(update_fields=["closed_on", "updated_at"])
+        _sync_member_dates(actor, case, today)
         _refresh(case, today)
     return record
 
@@ -308,6 +396,13 @@ def do_stop_case(*, actor, case: RecruitmentCase, reason: str, stopped_on: dt.da
             member_services.do_delete_member(actor=actor, member=case.member, reason=f"终止发展：{reason}")
         _refresh(case, today)
     return case
+
+
+def open_document(*, actor, document: StepDocument):
+    """An attachment's file for download; every download is in the access log (they hold personal data)."""
+    record_access("export", object_type="recruitment_document", object_id=document.pk,
+                  object_repr=f"{document.record.case.member.name} {document.name}", user=actor)
+    return document.file.open("rb")
 
 
 # ---- rule sets -------------------------------------------------------------------------------------------------

@@ -102,7 +102,9 @@ def _may_change(user, case) -> bool:
 def case_detail(request, pk):
     case = get_object_or_404(queries.cases_for(request.user), pk=pk)
     view = queries.case_view(case)
-    can_change = case.is_open and _may_change(request.user, case)
+    may_change = _may_change(request.user, case)
+    can_change = case.is_open and may_change
+    can_edit = case.status != RecruitmentCase.Status.STOPPED and may_change
     recordable = set()
     if can_change:
         done = set(view.facts.steps)
@@ -112,7 +114,7 @@ def case_detail(request, pk):
     today = timezone.localdate()
     return render(request, "recruitment/case_detail.html", {
         "title": f"{case.member.name} 发展党员", "case": case, "member": case.member, "view": view,
-        "can_change": can_change, "recordable": recordable, "today": today,
+        "can_change": can_change, "can_edit": can_edit, "recordable": recordable, "today": today,
         "sponsors": case.sponsors.select_related("member", "member__org"),
         "trainings": case.trainings.all(),
         "training_form": TrainingForm(initial={"start_on": today, "end_on": today}) if can_change else None,
@@ -140,41 +142,62 @@ def _sponsor_choices(case):
             .exclude(pk=case.member_id).order_by("org_path", "name"))
 
 
+def _step_initial(record, step):
+    if record is None:
+        return {"done_on": timezone.localdate()}
+    initial = {"done_on": record.done_on, "period_start": record.period_start, "period_end": record.period_end,
+               "responsible": record.responsible, "document_names": record.document_names, "notes": record.notes}
+    if step.sponsors:
+        chosen = list(record.case.sponsors.order_by("id").values_list("member_id", flat=True))
+        initial.update(zip(("sponsor_1", "sponsor_2"), chosen, strict=False))
+    training = getattr(record, "training", None) if step.training else None
+    if training is not None:
+        initial.update(days=training.days, hours=training.hours, organiser=training.organiser)
+    return initial
+
+
 @login_required
 def step_record(request, pk, step):
+    """Record a step, or correct it when it is recorded already (same page, same form)."""
     case = get_object_or_404(queries.cases_for(request.user, "change"), pk=pk)
     info = steps.BY_NUMBER.get(step)
-    if info is None or step == 1:
+    if info is None or (step == 1 and not case.step_records.filter(step=1).exists()):
         raise Http404
-    if not case.is_open:
+    record = case.step_records.filter(step=step).select_related("case").first()
+    if case.status == RecruitmentCase.Status.STOPPED or (record is None and not case.is_open):
         messages.error(request, f"该发展党员工作{case.get_status_display()}，不能再登记步骤")
         return redirect("recruitment-detail", pk=pk)
     view = queries.case_view(case)
     governing = [c for c in view.checks if c.rule.target == step]
     form = StepForm(request.POST or None, step=info, sponsors=_sponsor_choices(case),
-                    initial={"done_on": timezone.localdate()})
+                    initial=_step_initial(record, info))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         sponsors = [data.pop("sponsor_1", None), data.pop("sponsor_2", None)]
         training = {k: data.pop(k, None) for k in ("days", "hours", "organiser")}
+        extra = dict(files=request.FILES.getlist("files"), sponsors=sponsors if info.sponsors else None,
+                     training=training if info.training else None, **data)
         try:
-            services.do_record_step(actor=request.user, case=case, step=step, files=request.FILES.getlist("files"),
-                                    sponsors=sponsors if info.sponsors else None,
-                                    training=training if info.training else None, **data)
+            if record is None:
+                services.do_record_step(actor=request.user, case=case, step=step, **extra)
+            else:
+                services.do_update_step(actor=request.user, record=record, **extra)
         except services.RecruitmentError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
             after = queries.case_view(RecruitmentCase.objects.get(pk=pk))
             late = [c for c in after.warnings if c.rule.target == step]
+            done = "已登记" if record is None else "已修改"
             if late:
-                messages.warning(request, "已登记，但不符合时限：" + "；".join(
+                messages.warning(request, f"{done}，但不符合时限：" + "；".join(
                     f"{c.text}（{c.rule.article}）" for c in late))
             else:
-                messages.success(request, f"已登记{steps.label(step)}")
+                messages.success(request, f"{done}{steps.label(step)}")
             return redirect("recruitment-detail", pk=pk)
+    verb = "登记" if record is None else "修改"
     return render(request, "recruitment/step_form.html", {
-        "title": f"登记{steps.label(step)}", "case": case, "step": info, "form": form, "governing": governing,
-        "next": view.next if view.next and view.next.step.number == step else None,
+        "title": f"{verb}{steps.label(step)}", "case": case, "step": info, "form": form, "governing": governing,
+        "record": record, "verb": verb,
         "breadcrumbs": [*CRUMBS, {"label": "发展党员台账", "url": reverse("recruitment-list")},
                         {"label": case.member.name, "url": reverse("recruitment-detail", args=[pk])},
                         {"label": info.name}],
@@ -217,8 +240,10 @@ def case_stop(request, pk):
 
 @login_required
 def document(request, pk):
-    doc = get_object_or_404(StepDocument.objects.filter(record__case__in=queries.cases_for(request.user)), pk=pk)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.name)
+    doc = get_object_or_404(StepDocument.objects.filter(record__case__in=queries.cases_for(request.user))
+                            .select_related("record__case__member"), pk=pk)
+    return FileResponse(services.open_document(actor=request.user, document=doc), as_attachment=True,
+                        filename=doc.name)
 
 
 # ---- rule sets (county administrators) --------------------------------------------------------------------------
