@@ -215,6 +215,22 @@ def test_recording_a_theme_day_resolves_the_finding_when_the_transaction_commits
     assert not QueuedSubtree.objects.exists()
 
 
+def test_new_members_resolve_the_branch_size_finding_on_commit(county, commits):
+    from dangjian.members.services import do_create_member
+    from tests.factories import id_number
+
+    engine.run("", timezone.localdate())
+    finding = Finding.objects.get(rule=FEW, subject_code="D010101")
+    with commits(execute=True) as callbacks:
+        for i in range(2):
+            do_create_member(actor=None, name=f"新党员{i}", id_number=id_number(), org=county.branch_a, status="full",
+                             joined_on=dt.date(2015, 7, 1), full_on=dt.date(2016, 7, 1))
+    assert callbacks  # the members app's watch collected branch A
+    finding.refresh_from_db()
+    assert finding.status == "resolved"
+    assert Finding.objects.get(rule=FEW, subject_code="D010201").status == "open"
+
+
 def test_a_rolled_back_transaction_checks_nothing(county, theme_day_rule, commits):
     engine.run("", timezone.localdate())
     with commits(execute=True) as callbacks:

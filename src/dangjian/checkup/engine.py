@@ -121,7 +121,8 @@ def run(path: str = "", as_of: dt.date | None = None, rules=None, params=None, f
             changed.append(f)
         elif f.last_seen != as_of:
             seen_again.append(f.pk)  # the usual case of a daily run: only the date moves, in a few statements
-    Finding.objects.bulk_create(new, batch_size=1000)
+    # a concurrent run of an overlapping subtree may have just opened the same finding: that one stands
+    Finding.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     Finding.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
     for i in range(0, len(seen_again), 5000):
         Finding.objects.filter(pk__in=seen_again[i:i + 5000]).update(last_seen=as_of)
