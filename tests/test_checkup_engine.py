@@ -172,12 +172,16 @@ def test_a_run_touches_only_what_changed(county, flagged, django_assert_max_num_
 # ---- incremental ------------------------------------------------------------------------------------------------
 @pytest.fixture
 def commits(django_capture_on_commit_callbacks):
-    """Capture the on-commit callbacks of the test's writes. The test database never commits, so the writes of
-    the fixtures left a batch waiting for a commit that never comes: start the test with none."""
+    """Capture the on-commit callbacks of the test's writes. The test database never commits, so earlier writes
+    (of the fixtures, or of the test before the block) left a batch waiting for a commit that never comes: each
+    capture starts with none."""
     from django.db import connection
 
-    connection.checkup_batch = None
-    return django_capture_on_commit_callbacks
+    def capture(**kwargs):
+        connection.checkup_batch = None
+        return django_capture_on_commit_callbacks(**kwargs)
+
+    return capture
 
 
 @pytest.fixture
@@ -229,6 +233,22 @@ def test_new_members_resolve_the_branch_size_finding_on_commit(county, commits):
     finding.refresh_from_db()
     assert finding.status == "resolved"
     assert Finding.objects.get(rule=FEW, subject_code="D010201").status == "open"
+
+
+def test_a_member_moved_to_another_branch_rechecks_both(county, commits):
+    from dangjian.members.services import do_create_member, do_update_member
+    from tests.factories import id_number
+
+    added = [do_create_member(actor=None, name=f"新党员{i}", id_number=id_number(), org=county.branch_b,
+                              status="full", joined_on=dt.date(2015, 7, 1), full_on=dt.date(2016, 7, 1))
+             for i in range(2)]
+    engine.run("", timezone.localdate())
+    assert not Finding.objects.filter(rule=FEW, subject_code="D010201").exists()  # three full members
+    with commits(execute=True):
+        do_update_member(actor=None, member=added[0], org=county.branch_a)
+    # branch B (where the member was) is re-checked too, not only branch A (where the member is now)
+    assert Finding.objects.get(rule=FEW, subject_code="D010201").status == "open"
+    assert "只有正式党员 2 名" in Finding.objects.get(rule=FEW, subject_code="D010101").message
 
 
 def test_a_rolled_back_transaction_checks_nothing(county, theme_day_rule, commits):

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from dangjian.core.scope import minimal_prefixes
@@ -22,13 +22,28 @@ WATCHES: dict[str, Callable] = {}
 _paused = threading.local()
 
 
-def register_watch(model, paths_of: Callable[[object], Iterable[str]]) -> None:
+def register_watch(model, paths_of: Callable[[object], Iterable[str]], previous: bool = False) -> None:
     """After a save or delete of `model`, `paths_of(instance)` names the organisation paths whose checkup may
-    change (the engine then runs for each of their subtrees)."""
+    change (the engine then runs for each of their subtrees). With `previous`, the paths of the row as it was
+    stored before the save count too (one query per save: for records that can move, e.g. a member whose
+    organisation is corrected)."""
     label = model._meta.label
     WATCHES[label] = paths_of
     post_save.connect(_changed, sender=model, weak=False, dispatch_uid=f"checkup-watch-save-{label}")
     post_delete.connect(_changed, sender=model, weak=False, dispatch_uid=f"checkup-watch-delete-{label}")
+    if previous:
+        pre_save.connect(_before, sender=model, weak=False, dispatch_uid=f"checkup-watch-before-{label}")
+
+
+def _before(sender, instance, **kwargs):
+    if kwargs.get("raw") or getattr(_paused, "on", False) or instance.pk is None:
+        return
+    old = sender._base_manager.using(kwargs.get("using") or DEFAULT_DB_ALIAS).filter(pk=instance.pk).first()
+    if old is not None:
+        try:
+            instance._checkup_previous_paths = [p for p in WATCHES[sender._meta.label](old) if p is not None]
+        except Exception:
+            logger.exception("checkup watch for %s failed", sender._meta.label)
 
 
 @contextlib.contextmanager
@@ -49,7 +64,7 @@ def _changed(sender, instance, **kwargs):
     if paths_of is None:
         return
     try:
-        paths = [p for p in paths_of(instance) if p is not None]
+        paths = [p for p in paths_of(instance) if p is not None] + instance.__dict__.pop("_checkup_previous_paths", [])
     except Exception:  # a half-built instance must never break the write itself; the daily run covers it
         logger.exception("checkup watch for %s failed", sender._meta.label)
         return

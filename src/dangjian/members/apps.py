@@ -30,7 +30,7 @@ def _watch_for_checkup():
 
     from .models import ContactLog, Member, MobileStay, Transfer
 
-    register_watch(Member, lambda m: [m.org_path])
+    register_watch(Member, lambda m: [m.org_path], previous=True)  # a corrected organisation re-checks both
     register_watch(Transfer, lambda t: [t.from_org_path, t.to_org_path or None])
     register_watch(MobileStay, lambda s: [s.member.org_path])
     register_watch(ContactLog, lambda c: [c.member.org_path])
