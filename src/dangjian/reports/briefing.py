@@ -15,7 +15,7 @@ The layout (GB/T 9704-2012 §5, §7):
   charSpace = (15.79 − 16) × 4096 = −848 (the standard's usual figure is 22 lines; the brief asks for 28, within
   its “特定情况可以作适当调整”);
 - title 方正小标宋简体 二号 (22 pt) centred; body 仿宋_GB2312 三号 (16 pt); headings 黑体 (一、) and 楷体_GB2312
-  (（一）); tables 仿宋_GB2312 小四; every run names its East-Asian font and its Latin fonts (w:rFonts eastAsia,
+  (（一）); tables 仿宋_GB2312 五号; every run names its East-Asian font and its Latin fonts (w:rFonts eastAsia,
   ascii, hAnsi, cs);
 - page numbers 4号 (14 pt) 宋体 “— 1 —” in the footer, odd pages right (空一字), even pages left (空一字);
 - 发文机关署名 and 成文日期 (Arabic numerals: 2026年11月30日) under the text, 署名 右空二字 and the date under it,
@@ -36,7 +36,7 @@ from django.utils import timezone
 from dangjian.core.scope import user_scope
 
 from . import queries
-from .registry import METRICS, TREES, Node, Period, load, metric
+from .registry import METRICS, TREES, Node, Period, load, metric, metrics_on
 from .templating import (
     Problem,
     TemplateProblem,
@@ -57,7 +57,7 @@ CHARS_PER_LINE = 28
 BODY_PT = 16  # 三号
 TITLE_PT = 22  # 二号
 PAGE_NUMBER_PT = 14  # 4号
-TABLE_PT = 12  # 小四
+TABLE_PT = 10.5  # 五号
 
 
 def mm_to_twips(mm: float) -> float:
@@ -67,7 +67,13 @@ def mm_to_twips(mm: float) -> float:
 LINE_PITCH = math.floor(mm_to_twips(TYPE_H_MM) / LINES_PER_PAGE)  # 455 twips
 CHAR_PITCH_PT = TYPE_W_MM / 25.4 * 72 / CHARS_PER_LINE  # 15.793 pt
 CHAR_SPACE = math.floor((CHAR_PITCH_PT - BODY_PT) * 4096)  # -848 (1/4096 pt added to the 16 pt default pitch)
-CHAR_TWIPS = (BODY_PT + CHAR_SPACE / 4096) * 20  # one grid character, 315.86 twips
+# The text is laid on that grid by exact line spacing (LINE_PITCH) and a character spacing of −0.3 pt, so that a
+# 16 pt character advances 15.7 pt ≤ the grid's 15.79 pt and 28 of them fill the 156 mm line. Word would compress
+# the characters onto the grid by itself; LibreOffice instead gives a 16 pt character two 15.79 pt cells, and lays a
+# line of a substitute font with tall metrics (Noto CJK: 1.45 em) on two grid lines — so the paragraphs opt out of
+# snapping (w:snapToGrid 0) and get the same 28 × 28 from the spacing in every program.
+CONDENSE = math.floor((CHAR_PITCH_PT - BODY_PT) * 20) - 1  # -6 twentieths: 15.7 pt, a little under the pitch
+CHAR_TWIPS = 315  # one grid character in twips, rounded down (LibreOffice reads the grid as 315 twips)
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -92,7 +98,8 @@ class BriefingSection:
     """A part of the 通报 that a feature app writes from its own records (the tickets app: overdue tickets).
 
     ``compute(node, period, now)`` gets the scope's node of ``tree`` and answers None (nothing to say) or
-    {"paragraphs": [str, …], "headers": [str, …], "rows": [[str, …], …], "widths": [relative widths] (optional),
+    {"paragraphs": [str, …], "headers": [str, …], "rows": [[str, …], …], "widths": [relative widths], "left_col":
+    the column of names (both optional),
     "url": the list page behind it (optional)}. ``order`` places it among the sections (ticket ranking 20,
     health check 40)."""
 
@@ -127,6 +134,7 @@ class Block:
     rows: list[list[str]] = field(default_factory=list)
     widths: list[float] = field(default_factory=list)
     url: str | None = None
+    left_col: int | None = None  # the column of names, aligned left (the others are centred)
 
 
 @dataclass
@@ -286,7 +294,7 @@ def _key_figures(nodes, period, area, now) -> list[Block]:
         blocks.append(Block("text", f"主要指标变化情况如下表（上期为{period.previous.label}，同期为"
                                     f"{period.year_ago.label}）。"))
         blocks.append(Block("table", headers=["指标", "本期", "上期", "环比", "同比"], rows=rows,
-                            widths=[3, 4, 4, 3.2, 3.2]))
+                            widths=[6, 9, 9, 8, 8], left_col=0))
     return blocks
 
 
@@ -312,13 +320,13 @@ def _ranking(region: Node, period: Period, key: str, child_label: str, now) -> l
         blocks.append(Block("text", f"本期各{child_label}均无可计算{m.label}的工单。"))
     num, den = metric(m.numerator).label, metric(m.denominator).label
     blocks.append(Block("table", headers=["排名", child_label, f"{m.label}（{num}/{den}）", "较上期"], rows=rows,
-                        widths=[1.6, 5, 6, 4.2], url=m.url(region, period)))
+                        widths=[3, 10, 14, 10], url=m.url(region, period), left_col=1))
     return blocks
 
 
 def _checkup(org: Node, period: Period, area: str, now) -> list[Block]:
     used, note = _stock_period(org, period, CHECKUP_TOTAL, now)
-    severity_keys = sorted(k for k in METRICS if k.startswith(CHECKUP_TOTAL + "_"))
+    severity_keys = [m.key for m in metrics_on("org") if m.key.startswith(CHECKUP_TOTAL + "_")]
     details = _details(org, used, [CHECKUP_TOTAL, *severity_keys], now)
     total = details[CHECKUP_TOTAL]
     as_of = _as_of(used, now)
@@ -335,7 +343,7 @@ def _checkup(org: Node, period: Period, area: str, now) -> list[Block]:
         top = sorted(((v, k) for k, v in values.items() if v), key=lambda x: (-x[0], x[1]))[:TOP_RULES]
         if top:
             blocks.append(Block("text", "问题较多的是：" + "；".join(
-                f"{metric(k).label}{_count_text(k, v)}" for v, k in top) + "。"))
+                f"{metric(k).label}（{_count_text(k, v)}）" for v, k in top) + "。"))
     kids = queries.children_values(org, used, [CHECKUP_TOTAL, *severity_keys], now=now)
     if kids:
         kids.sort(key=lambda r: (-(r["values"][CHECKUP_TOTAL] or 0), r["path"]))
@@ -350,8 +358,8 @@ def _checkup(org: Node, period: Period, area: str, now) -> list[Block]:
         for key in severity_keys:
             label = re.search(r"（(.+)）", metric(key).label)
             headers.append(label.group(1) if label else metric(key).label)
-        blocks.append(Block("table", headers=headers, rows=rows, widths=[1.6, 6.4, 2.6] + [2.2] * len(severity_keys),
-                            url=metric(CHECKUP_TOTAL).url(org, used)))
+        blocks.append(Block("table", headers=headers, rows=rows, widths=[3, 12, 5] + [4] * len(severity_keys),
+                            url=metric(CHECKUP_TOTAL).url(org, used), left_col=1))
     return blocks
 
 
@@ -397,7 +405,8 @@ def collect(nodes: dict[str, Node | None], period: Period, *, now=None, issuer: 
         blocks = [Block("text", p) for p in found.get("paragraphs", [])]
         if found.get("rows"):
             blocks.append(Block("table", headers=list(found["headers"]), rows=[list(r) for r in found["rows"]],
-                                widths=list(found.get("widths") or []), url=found.get("url")))
+                                widths=list(found.get("widths") or []), url=found.get("url"),
+                                left_col=found.get("left_col")))
         sections.append((section.order, section.title, blocks))
     if org is not None and _has(CHECKUP_TOTAL):
         sections.append((40, "制度体检情况", _checkup(org, period, area, now)))
@@ -499,11 +508,20 @@ def _mark_fonts(paragraph, font: str, size_pt: float) -> None:
     set_fonts(rpr, font, size_pt)
 
 
-def add_run(paragraph, text: str, font: str, size_pt: float, bold: bool = False):
+def add_run(paragraph, text: str, font: str, size_pt: float, bold: bool = False, condense: bool = False):
+    """A run with its fonts; `condense`: the body's character spacing, so that 28 characters of 三号 fill a line of
+    the type area whatever the font metrics (see `CONDENSE`)."""
+    from docx.oxml import OxmlElement
+
     run = paragraph.add_run(text)
     if bold:
         run.bold = True
-    set_fonts(run._r.get_or_add_rPr(), font, size_pt)
+    rpr = run._r.get_or_add_rPr()
+    set_fonts(rpr, font, size_pt)
+    if condense:
+        spacing = OxmlElement("w:spacing")
+        spacing.set(_qn("w:val"), str(CONDENSE))
+        _insert_in_order(rpr, spacing, RPR_ORDER)
     return run
 
 
@@ -562,9 +580,13 @@ def _setup(doc) -> None:
     widow = OxmlElement("w:widowControl")
     widow.set(_qn("w:val"), "0")
     spacing = OxmlElement("w:spacing")
-    for key, value in (("before", "0"), ("after", "0"), ("line", "240"), ("lineRule", "auto")):
+    for key, value in (("before", "0"), ("after", "0"), ("line", str(LINE_PITCH)), ("lineRule", "exact")):
         spacing.set(_qn(f"w:{key}"), value)
     ppr.append(widow)
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no extra space between Chinese and digits: widths stay exact
+        auto = OxmlElement(tag)
+        auto.set(_qn("w:val"), "0")
+        ppr.append(auto)
     ppr.append(spacing)
     normal = doc.styles["Normal"]
     set_fonts(normal.element.get_or_add_rPr(), BODY_FONT, BODY_PT)
@@ -620,24 +642,30 @@ def _text_width(text: str) -> float:
 
 
 def signature_indents(issuer: str, date_text: str) -> tuple[float, float]:
-    """Right indents (in characters) of 发文机关署名 and 成文日期, GB/T 9704-2012 §7.3.5.2: the name 右空二字 and the
-    date's first character two characters right of the name's; when the date is the longer, the date 右空二字 and
-    the name moves right."""
+    """Left indents (in characters) of 发文机关署名 and 成文日期, GB/T 9704-2012 §7.3.5.2 (no seal): the name 右空二字
+    and the date's first character two characters right of the name's first character; when the date is the longer,
+    the date 右空二字 and the name moves right (two characters left of the date). Left indents keep the two first
+    characters exactly two characters apart whatever the width of the digits in the font used."""
     name_w, date_w = _text_width(issuer), _text_width(date_text)
     if name_w >= date_w + 2:
-        return 2.0, name_w - date_w
-    return 4 + date_w - name_w, 2.0
+        name_left = CHARS_PER_LINE - 2 - name_w
+        return name_left, name_left + 2
+    date_left = CHARS_PER_LINE - 2 - date_w
+    return date_left - 2, date_left
 
 
 def _paragraph(doc, text: str, font: str = BODY_FONT, size: float = BODY_PT, *, indent: float = 2,
                align: str = "both", bold: bool = False):
+    """A line-spaced paragraph of the text: exact line pitch, condensed to 28 characters a line, not snapped to the
+    grid (the grid then holds it in Word, WPS and LibreOffice alike, whatever font replaces a missing GB font)."""
     paragraph = doc.add_paragraph()
+    _ppr_set(paragraph, "w:snapToGrid", val="0")
     _mark_fonts(paragraph, font, size)
     if indent:
         _indent(paragraph, first_chars=indent)
     _jc(paragraph, align)
     if text:
-        add_run(paragraph, text, font, size, bold)
+        add_run(paragraph, text, font, size, bold, condense=size == BODY_PT)
     return paragraph
 
 
@@ -672,7 +700,6 @@ def _table(doc, block: Block) -> None:
             tr_pr.append(OxmlElement("w:tblHeader"))
         values = block.headers if r == 0 else block.rows[r - 1]
         for c, cell in enumerate(row.cells):
-            cell.width = None
             tc_w = cell._tc.get_or_add_tcPr().get_or_add_tcW()
             tc_w.set(_qn("w:w"), str(twips[c]))
             tc_w.set(_qn("w:type"), "dxa")
@@ -681,7 +708,7 @@ def _table(doc, block: Block) -> None:
             cell._tc.get_or_add_tcPr().append(valign)
             paragraph = cell.paragraphs[0]
             _ppr_set(paragraph, "w:snapToGrid", val="0")
-            _jc(paragraph, "center" if (r == 0 or c != 1 or cols < 3) else "left")
+            _jc(paragraph, "left" if (r > 0 and c == block.left_col) else "center")
             font = H1_FONT if r == 0 else BODY_FONT
             _mark_fonts(paragraph, font, TABLE_PT)
             add_run(paragraph, str(values[c]) if c < len(values) else "", font, TABLE_PT)
@@ -702,6 +729,7 @@ def build_docx(briefing: Briefing) -> bytes:
     if briefing.title_lines:
         title = doc.add_paragraph()
         _ppr_set(title, "w:snapToGrid", val="0")
+        _ppr_set(title, "w:spacing", before=0, after=0, line=round(LINE_PITCH * 1.5), lineRule="exact")
         _jc(title, "center")
         _mark_fonts(title, TITLE_FONT, TITLE_PT)
         for i, line in enumerate(briefing.title_lines):
@@ -712,10 +740,9 @@ def build_docx(briefing: Briefing) -> bytes:
     if briefing.addressee:
         _paragraph(doc, briefing.addressee, indent=0, align="left")
     for block in briefing.blocks:
-        if block.kind == "h1":
-            _paragraph(doc, block.text, H1_FONT)
-        elif block.kind == "h2":
-            _paragraph(doc, block.text, H2_FONT)
+        if block.kind in ("h1", "h2"):
+            heading = _paragraph(doc, block.text, H1_FONT if block.kind == "h1" else H2_FONT)
+            _ppr_set(heading, "w:keepNext")
         elif block.kind == "table":
             _table(doc, block)
             _paragraph(doc, "", indent=0)
@@ -723,11 +750,11 @@ def build_docx(briefing: Briefing) -> bytes:
             _paragraph(doc, block.text)
     if briefing.issuer:
         date_text = cn_date(briefing.date)
-        name_right, date_right = signature_indents(briefing.issuer, date_text)
+        name_left, date_left = signature_indents(briefing.issuer, date_text)
         _paragraph(doc, "", indent=0)  # 正文下空一行
-        for text, right in ((briefing.issuer, name_right), (date_text, date_right)):
-            paragraph = _paragraph(doc, text, indent=0, align="right")
-            _indent(paragraph, right_chars=right)
+        for text, left in ((briefing.issuer, name_left), (date_text, date_left)):
+            paragraph = _paragraph(doc, text, indent=0, align="left")
+            _indent(paragraph, left_chars=max(0, left))
     _footers(doc)
     out = io.BytesIO()
     doc.save(out)

@@ -1,5 +1,6 @@
 """Uploaded .docx templates of briefings (imported from reports.models)."""
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 
@@ -40,3 +41,6 @@ class BriefingTemplate(models.Model):
 
     def __str__(self):
         return self.name
+
+
+auditlog.register(BriefingTemplate, exclude_fields=["variables"])

@@ -36,7 +36,19 @@ from .queries import (
     node_for,
     paired_node,
 )
-from .registry import METRICS, SOURCES, TREES, Metric, Node, Period, load, metric, needed_counts, rate, with_rates
+from .registry import (
+    METRICS,
+    SOURCES,
+    TREES,
+    Metric,
+    Node,
+    Period,
+    load,
+    metric,
+    needed_counts,
+    rate,
+    with_rates,
+)
 
 TREND_MONTHS = 12
 # the headline cards, in order; a key nobody registered is left out
@@ -178,12 +190,20 @@ def metric_options(nodes: dict[str, Node | None]) -> list[dict]:
 
 
 def _choose(key: str | None, nodes: dict, defaults, tree: str | None = None) -> str | None:
+    """`key` when the scope has a node on its tree (KeyError with a Chinese message otherwise); without `key`, the
+    first of `defaults` that fits; None when none does."""
     load()
-    for candidate in ([key] if key else []) + list(defaults):
+
+    def fits(candidate):
         m = METRICS.get(candidate)
-        if m is not None and nodes.get(m.tree) is not None and (tree is None or m.tree == tree):
-            return candidate
-    return None
+        return m is not None and nodes.get(m.tree) is not None and (tree is None or m.tree == tree)
+
+    if key:
+        if not fits(key):
+            where = "区划" if tree == "region" else "本范围"
+            raise KeyError(f"指标“{key}”未登记，或不是{where}上的指标")
+        return key
+    return next((k for k in defaults if fits(k)), None)
 
 
 def _ranking(nodes: dict, period: Period, key: str | None, now) -> dict | None:
@@ -230,8 +250,9 @@ def _heat(node: Node | None, period: Period, key: str | None, now) -> dict | Non
     below = model.objects.filter(path__startswith=node.path) if node.path else model.objects.all()
     nodes = list(below.filter(depth__in=[depth + 1, depth + 2]).order_by("path")
                  .values_list("path", "depth", TREES[node.tree].code_field, "name", "numchild"))  # fmt: skip
-    rows_v = descendant_values(node, period, [key], 1, now=now) if nodes else {}
-    cells_v = descendant_values(node, period, [key], 2, now=now) if any(n[1] == depth + 2 for n in nodes) else {}
+    # both reads always run (a fixed number of queries, whatever the depth of the scope)
+    rows_v = descendant_values(node, period, [key], 1, now=now)
+    cells_v = descendant_values(node, period, [key], 2, now=now)
 
     def value(found, path):
         v = found.get(path, {}).get(key)
@@ -434,11 +455,11 @@ def has_grid_boundaries(node: Node | None) -> bool:
     return (qs.filter(path__startswith=node.path) if node.path else qs).exists()
 
 
-def ranking_rows(user, node: Node | dict, period: Period, key: str, *, now=None) -> tuple[Metric, Node, list[dict]]:
+def ranking_rows(user, node: Node | dict, period: Period, key: str | None, *, now=None) -> tuple[Metric, Node, list[dict]]:
     """The ranking of the child nodes by `key` for the xlsx export: (metric, parent node, rows)."""
     nodes = scope_pair(user, node)
-    chosen = _choose(key, nodes, [])
+    chosen = _choose(key, nodes, DEFAULT_RANK)
     if chosen is None:
-        raise KeyError(f"未登记的指标或本范围没有该指标：{key}")
+        raise KeyError("本范围没有可排名的指标")
     m = metric(chosen)
     return m, nodes[m.tree], children_ranking(nodes[m.tree], period, chosen, now=now)

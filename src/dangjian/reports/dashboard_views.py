@@ -8,7 +8,9 @@ scope (department handlers, members, residents) get the plain home page with the
 (the JSON, the map and the export answer 404 for them)."""
 
 import io
+import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -79,14 +81,24 @@ def dashboard_context(request) -> dict:
             raise
         return {"dashboard": None, "shortcuts": _shortcuts(request.user)}
     period, warning = _month(request)
-    data = dashboard.dashboard_data(request.user, nodes, period, **_options(request))
+    try:
+        data = dashboard.dashboard_data(request.user, nodes, period, **_options(request))
+    except KeyError as exc:  # a bad ?rank= or ?map=: the defaults, and say why
+        data = dashboard.dashboard_data(request.user, nodes, period)
+        warning = " ".join(filter(None, [warning, f"{exc.args[0]}，已改用默认指标"]))
     main = nodes["region"] or nodes["org"]
     return {
         "dashboard": data, "period": period, "month_warning": warning, "scope_choices": _scope_choices(request.user, main),
         "has_boundaries": dashboard.has_grid_boundaries(nodes["region"]),
-        "can_export": request.user.can("export") and may_see(request.user, main, "export"),
+        "export_trees": json.dumps(_export_trees(request.user, nodes)),  # for the page's script
         "this_month": Period.of("month", timezone.localdate()).code,
     }  # fmt: skip
+
+
+def _export_trees(user, nodes: dict) -> list[str]:
+    """The trees whose node of the scope the user may export (a branch secretary sees the region of the branch but
+    exports only the organisation's figures)."""
+    return [tree for tree, node in nodes.items() if node is not None and may_see(user, node, "export")]
 
 
 def _shortcuts(user) -> list[dict]:
@@ -143,16 +155,13 @@ RANKING_HEADERS = ["排名", "名称", "代码", "数值", "分子", "分母"]
 def ranking_export(request):
     """The ranking of the child nodes by ?rank=<metric> as xlsx (export permission on the scope)."""
     nodes = _nodes(request)
-    main = nodes["region"] or nodes["org"]
-    if not request.user.can("export") or not may_see(request.user, main, "export"):
-        raise OutOfScope("无权导出该范围的统计数据")
     period, _ = _month(request)
-    key = _options(request)["rank"] or next(
-        (k for k in dashboard.DEFAULT_RANK if dashboard._choose(k, nodes, []) is not None), None)
     try:
-        m, parent, rows = dashboard.ranking_rows(request.user, nodes, period, key)
+        m, parent, rows = dashboard.ranking_rows(request.user, nodes, period, _options(request)["rank"])
     except KeyError as exc:
         raise Http404(str(exc.args[0]) if exc.args else "指标无效") from None
+    if parent.tree not in _export_trees(request.user, nodes):
+        raise OutOfScope("无权导出该范围的统计数据")
     from dangjian.core.excel import write_xlsx
 
     headers = list(RANKING_HEADERS)
@@ -161,7 +170,8 @@ def ranking_export(request):
         from .registry import metric
 
         headers[4], headers[5] = metric(m.numerator).label, metric(m.denominator).label
-    body = [[r["rank"], r["name"], r["code"], format_value(m, r["value"]) if m.is_percent else r["value"],
+    body = [[r["rank"], r["name"], r["code"], (format_value(m, r["value"]) if r["value"] is not None else None) if m.is_percent
+             else r["value"],
              r["numerator"], r["denominator"]] if m.is_rate else [r["rank"], r["name"], r["code"], r["value"]]
             for r in rows]  # fmt: skip
     if not m.is_rate:
@@ -182,4 +192,5 @@ def bigscreen(request):
         refresh = max(MIN_REFRESH, int(request.GET.get("refresh") or REFRESH_SECONDS))
     except ValueError:
         refresh = REFRESH_SECONDS
-    return render(request, "reports/bigscreen.html", context | {"title": "指挥中心大屏", "refresh": refresh})
+    return render(request, "reports/bigscreen.html", context | {"title": "指挥中心大屏", "refresh": refresh,
+                                                                "time_zone": settings.TIME_ZONE})

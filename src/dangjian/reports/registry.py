@@ -167,15 +167,16 @@ class Group:
     period: Period
     now: dt.datetime
 
-    def grouped(self, queryset, path_field: str):
-        """`queryset` cut to the subtree and annotated with ``node`` = the path prefix of the group, as values.
+    def grouped(self, queryset, path_field: str, *also: str):
+        """`queryset` cut to the subtree and annotated with ``node`` = the path prefix of the group, as values
+        (grouped on ``node`` and on the fields or annotations `also`).
 
         Use ``.annotate(key=Count(...))`` on the result, then `rows()`."""
         qs = queryset.filter(**{f"{path_field}__startswith": self.root}) if self.root else queryset
         qs = qs.order_by()  # a model's default ordering must not reach the GROUP BY
         if self.length == 0:
-            return qs.annotate(node=Value("")).values("node")
-        return qs.annotate(node=Substr(F(path_field), 1, self.length)).values("node")
+            return qs.annotate(node=Value("")).values("node", *also)
+        return qs.annotate(node=Substr(F(path_field), 1, self.length)).values("node", *also)
 
     def rows(self, rows: Iterable[dict], prefix: str = "") -> dict[str, dict[str, float]]:
         """{node path: {prefix + column: value}} from grouped rows (dicts with "node" and one column per count),

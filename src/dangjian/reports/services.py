@@ -45,7 +45,7 @@ def _stage(cursor, rows: list[tuple[str, int, str, float]]) -> None:
     multi-row INSERTs elsewhere."""
     cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
                    "(path varchar(255) NOT NULL, depth integer NOT NULL, metric varchar(64) NOT NULL, "
-                   "value double precision NOT NULL)")
+                   "value double precision NOT NULL, PRIMARY KEY (path, metric))")
     cursor.execute(f"DELETE FROM {STAGE}")
     if connection.vendor == "postgresql":
         with cursor.copy(f"COPY {STAGE} (path, depth, metric, value) FROM STDIN") as copy:

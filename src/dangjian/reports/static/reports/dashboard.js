@@ -63,7 +63,9 @@
     c.setOption(base({ title: { text: text || "暂无数据", left: "center", top: "middle", textStyle: { color: T.muted, fontSize: fs(13), fontWeight: "normal" } } }));
   }
 
-  const item = (f, extra) => Object.assign({ name: f.label, value: f.value == null ? null : f.value, url: f.url, display: f.display }, extra || {});
+  // “待整改问题（违规）” → “违规” in legends and axes
+  const short = (label) => label.replace(/^.+（(.+)）$/, "$1");
+  const item = (f, extra) => Object.assign({ name: short(f.label), value: f.value == null ? null : f.value, url: f.url, display: f.display }, extra || {});
   const pct = (v) => (v == null ? "—" : (v * 100).toFixed(1) + "%");
 
   // ---- headline cards -----------------------------------------------------------------------------------------
@@ -85,7 +87,9 @@
     const el = $("dj-cards");
     if (!el) return;
     el.innerHTML = data.cards.map((c) => {
-      const frac = c.is_rate ? `<div class="dj-fraction">${esc(c.num_label)} ${esc(c.num_display)} / ${esc(c.den_label)} ${esc(c.den_display)}</div>` : "";
+      const frac = !c.is_rate ? "" : big()
+        ? `<div class="dj-fraction" title="${esc(c.num_label)} / ${esc(c.den_label)}">${esc(c.num_display)} / ${esc(c.den_display)}</div>`
+        : `<div class="dj-fraction">${esc(c.num_label)} ${esc(c.num_display)} / ${esc(c.den_label)} ${esc(c.den_display)}</div>`;
       const value = esc(c.display);
       const tag = c.url ? "a" : "div";
       return `<div class="dj-card-col"><${tag} class="dj-kpi" ${c.url ? `href="${esc(c.url)}"` : ""} data-key="${esc(c.key)}" title="${esc(c.help || c.label)}">
@@ -105,8 +109,8 @@
       legend: { bottom: 0, textStyle: { color: T.text, fontSize: fs(11) }, itemWidth: 10, itemHeight: 10, type: "scroll", pageTextStyle: { color: T.text } },
       color: colors || T.palette,
       series: [{
-        type: "pie", radius: ["42%", "68%"], center: ["50%", "44%"], avoidLabelOverlap: true,
-        label: { color: T.text, fontSize: fs(11), formatter: (p) => `${p.percent.toFixed(1)}%` },
+        type: "pie", radius: ["36%", "58%"], center: ["50%", "45%"], avoidLabelOverlap: true, minShowLabelAngle: 4,
+        label: { color: T.text, fontSize: fs(11), overflow: "none", formatter: (p) => `${p.percent.toFixed(1)}%` },
         labelLine: { length: 6, length2: 6 },
         data: rows.map((f) => item(f)),
       }],
@@ -121,10 +125,11 @@
     if (!rows.length) return empty(id);
     const rate = rows.some((f) => f.is_rate);
     c.setOption(base({
-      grid: { left: 8, right: rate ? 56 : 48, top: 6, bottom: 4, containLabel: true },
+      grid: { left: 8, right: rate ? 56 : 52, top: 6, bottom: 4, containLabel: true },
       tooltip: Object.assign(base().tooltip, { trigger: "item", formatter: (p) => `${esc(p.name)}：${esc(p.data.display)}` }),
       xAxis: { type: "value", show: false, max: rate ? 1 : null },
-      yAxis: { type: "category", inverse: true, data: rows.map((f) => f.label), axisTick: { show: false }, axisLine: { lineStyle: { color: T.axis } }, axisLabel: { color: T.text, fontSize: fs(11) } },
+      yAxis: { type: "category", inverse: true, data: rows.map((f) => short(f.label)), axisTick: { show: false }, axisLine: { lineStyle: { color: T.axis } },
+        axisLabel: { color: T.text, fontSize: fs(11), width: opts.labelWidth || (big() ? 190 : 120), overflow: "truncate", interval: 0 } },
       series: [{
         type: "bar", barMaxWidth: big() ? 16 : 14, itemStyle: { color: opts.color || T.bar, borderRadius: [0, 3, 3, 0] },
         label: { show: true, position: "right", color: T.text, fontSize: fs(11), formatter: (p) => p.data.display.replace(/人|个|件$/, "") },
@@ -250,7 +255,7 @@
     const sel = $("dj-rank-metric");
     if (sel) fillSelect(sel, data.options, r.metric, null);
     const exp = $("dj-rank-export");
-    if (exp) exp.href = cfg.exportUrl + "?" + query({ rank: r.metric });
+    if (exp) { exp.href = cfg.exportUrl + "?" + query({ rank: r.metric }); exp.hidden = !(cfg.exportTrees || []).includes(r.tree); }
     if (el) {
       const rows = r.rows.slice().sort((a, b) => {
         const av = a[sortKey], bv = b[sortKey];
@@ -276,14 +281,14 @@
     }
     const c = chart("dj-rankbar");
     if (c) {
-      const rows = r.rows.filter((x) => x.value != null).slice(0, 10);
+      const rows = r.rows.filter((x) => x.value != null).slice(0, 8);
       if (!rows.length) return empty("dj-rankbar");
       c.setOption(base({
         grid: { left: 8, right: 60, top: 4, bottom: 4, containLabel: true },
         tooltip: Object.assign(base().tooltip, { trigger: "item", formatter: (p) => `${esc(p.name)}：${esc(p.data.display)}${p.data.frac}` }),
         xAxis: { type: "value", show: false, max: r.is_rate ? 1 : null },
         yAxis: { type: "category", inverse: true, data: rows.map((x) => x.name), axisTick: { show: false }, axisLine: { lineStyle: { color: T.axis } },
-          axisLabel: { color: T.text, fontSize: fs(11), width: 90, overflow: "truncate" } },
+          axisLabel: { color: T.text, fontSize: 13, width: 90, overflow: "truncate", interval: 0 } },
         series: [{ type: "bar", barMaxWidth: 14, itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: "rgba(64,196,255,.35)" }, { offset: 1, color: "#40c4ff" }]), borderRadius: [0, 3, 3, 0] },
           label: { show: true, position: "right", color: T.text, fontSize: fs(11), formatter: (p) => p.data.display },
           data: rows.map((x) => ({ name: x.name, value: x.value, display: x.display, url: x.url, frac: r.is_rate ? `（${x.numerator}/${x.denominator}）` : "" })) }],
@@ -311,6 +316,7 @@
       legend.innerHTML = h.legend.map((l, i) => `<span class="dj-key" style="background:${colours[l.level]}"></span><span class="dj-key-label">${i === 0 ? (h.is_rate ? "0/无" : "0") : "≤" + esc(l.label)}</span>`).join("");
     }
     if (cfg.hasBoundaries) return drawLeaflet();
+    if ($("dj-heatmap")) return treemap(h, colours);
     const el = $("dj-heat");
     if (!el) return;
     if (!h || !h.rows.length) { el.innerHTML = '<div class="dj-muted p-3">没有下级区划</div>'; return; }
@@ -323,6 +329,33 @@
       <th class="text-nowrap">${esc(r.name)}</th>
       <td class="dj-heat-total">${link(Object.assign({}, r, { drill: false }), esc(r.display), "dj-heat-cell dj-heat-l" + r.level)}</td>
       <td><div class="dj-heat-cells">${r.cells.map((c) => link(Object.assign({}, c, { drill: false }), `${esc(c.short)} <b>${esc(c.display.replace(/件|个|人$/, ""))}</b>`, "dj-heat-cell dj-heat-l" + c.level)).join("")}</div></td></tr>`).join("")}</tbody></table>`;
+  }
+
+  // the 大屏's heat-map without boundaries: every lower place as an equal tile inside its parent's block
+  function treemap(h, colours) {
+    const c = chart("dj-heatmap");
+    if (!h || !h.rows.length) return empty("dj-heatmap", "没有下级区划");
+    const leaf = (x) => ({ name: (x.short || x.name).replace(/(村|社区|居委会|网格)$/, "") || x.short, value: 1, url: x.url, display: x.display, full: x.name,
+      itemStyle: { color: colours[x.level], borderColor: "rgba(6,22,52,.9)" } });
+    const data = h.rows.map((r) => ({
+      name: `${r.name} ${r.display}`, value: Math.max(r.cells.length, 1), url: r.url, display: r.display, full: r.name,
+      itemStyle: { color: colours[r.level] },
+      children: r.cells.length ? r.cells.map(leaf) : undefined,
+    }));
+    c.setOption(base({
+      tooltip: Object.assign(base().tooltip, { formatter: (p) => `${esc(p.data.full || p.name)}：${esc(h.label)} ${esc(p.data.display || "")}` }),
+      series: [{
+        type: "treemap", left: 0, right: 0, top: 0, bottom: 0, roam: false, nodeClick: false, breadcrumb: { show: false },
+        leafDepth: 2, squareRatio: 0.9,
+        upperLabel: { show: true, height: 20, color: "#e8f4ff", fontSize: 13, fontWeight: "bold", backgroundColor: "rgba(8,30,72,.92)" },
+        label: { show: true, fontSize: 12, lineHeight: 15, color: "#e8f4ff", overflow: "truncate", ellipsis: "", formatter: (p) => `${p.name}\n${(p.data.display || "").replace(/件|个|人$/, "")}` },
+        levels: [
+          { itemStyle: { borderColor: "rgba(64,196,255,.45)", borderWidth: 2, gapWidth: 3 } },
+          { itemStyle: { borderColor: "rgba(6,22,52,.9)", borderWidth: 1, gapWidth: 1 } },
+        ],
+        data,
+      }],
+    }), true);
   }
 
   function drawLeaflet() {
