@@ -26,7 +26,7 @@ LOGIN_ONLY_PAGES = ["home", "org-tree", "org-list", "member-list", "region-tree"
                     "api-schema", "api-docs", "api-redoc", "ticket-list", "ticket-mine", "ticket-categories",
                     "ticket-assessment", "notification-list", "ticket-dispatches",
                     "meeting-list", "member-transfers", "member-contacts", "checkup-findings",
-                    "recruitment-list"]  # fmt: skip
+                    "recruitment-list", "dashboard", "bigscreen"]  # fmt: skip
 LIST_APIS = ["api:api-root", "api:region-list", "api:org-list", "api:department-list", "api:unit-list",
              "api:member-list", "api:ticket-list", "api:ticket-categories", "api:ticket-metrics"]  # fmt: skip
 # Ticket pages open only to the roles that work there; the others get 404.
@@ -50,6 +50,9 @@ TICKET_PAGES = {
     "checkup-report": {"county_admin", "township_admin", "branch_secretary"},  # users with an organisation scope
     "checkup-calendar": {"county_admin", "township_admin", "branch_secretary"},
     "checkup-rules": {"county_admin"},
+    "dashboard-data": REGION_VIEWERS,  # users with a region or organisation in their view scope
+    "dashboard-map": REGION_VIEWERS,
+    "dashboard-ranking-export": COMMANDERS,  # export permission on the region (a branch secretary: its organisation)
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete", "recruitment-ruleset-edit"]
 BRANCH_OBJECT_ROUTES = ["meeting-detail", "member-transfer-issue", "member-contact-add", "member-mobile",

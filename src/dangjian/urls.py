@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/", include("dangjian.tickets.urls")),
     path("branchlife/", include("dangjian.branchlife.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("reports/", include("dangjian.reports.dashboard_urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("checkup/", include("dangjian.checkup.urls")),
     path("notifications/", views.notifications, name="notification-list"),

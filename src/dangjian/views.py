@@ -11,6 +11,8 @@ from dangjian.units.models import Department
 
 @login_required
 def home(request):
+    """工作台: the quick counts and, for a user with a region or organisation scope, the dashboard of that subtree
+    (reports.dashboard_views); ?scope= and ?month= choose another node of the scope (404 outside it) and month."""
     user = request.user
     members = Member.objects.restrict(user, "view")
     orgs = PartyOrg.objects.restrict(user, "view")
@@ -23,7 +25,10 @@ def home(request):
         ("网格", regions.filter(level=Region.Level.GRID).count(), "个", "/regions/"),
         ("职能部门", Department.objects.restrict(user, "view").count(), "个", "/units/departments/"),
     ]
-    return render(request, "home.html", {"title": "首页", "stats": stats, "breadcrumbs": []})
+    from dangjian.reports.dashboard_views import dashboard_context
+
+    context = {"title": "首页", "stats": stats, "breadcrumbs": []} | dashboard_context(request)
+    return render(request, "home.html", context)
 
 
 @login_required
