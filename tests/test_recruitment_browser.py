@@ -13,10 +13,25 @@ from tests.factories import build_county, id_number
 
 pytestmark = pytest.mark.browser
 D = dt.date
+expect.set_options(timeout=10_000)
+
+
+def shipped_rule_sets():
+    """A transactional test flushes the tables, and with them the rule sets the data migration ships: put
+    them back the way the migration does."""
+    import importlib
+
+    from django.apps import apps
+
+    from dangjian.recruitment.models import RuleSet
+
+    if not RuleSet.objects.exists():
+        importlib.import_module("dangjian.recruitment.migrations.0002_rulesets_2014_2026").create(apps, None)
 
 
 @pytest.fixture
 def world(browser, transactional_db):
+    shipped_rule_sets()
     county = build_county()
     second = do_create_member(actor=None, name="钱七", id_number=id_number(D(1980, 5, 5)), org=county.branch_a,
                               status="full", joined_on=D(2005, 7, 1), full_on=D(2006, 7, 1))
@@ -60,5 +75,30 @@ def test_person_page_next_step_warning_and_recording(world, browser, live_server
     expect(page.get_by_test_id("next-step")).to_contain_text("第10步 进行政治审查")
     expect(page.get_by_test_id("step-9")).to_contain_text("2026-05-10")
     screenshot(page, "recruitment-person-after")
+    context.close()
+    assert not problems, problems
+
+
+def test_case_list_and_rule_set_pages(world, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1400, "height": 900})
+    problems = []
+    page = watch(context.new_page(), problems)
+    sign_in(page, live_server.url, world.users["county_admin"])
+    page.goto("/recruitment/")
+    expect(page.get_by_test_id("total")).to_have_text("1")
+    expect(page.locator("table")).to_contain_text("9. 确定入党介绍人")
+    screenshot(page, "recruitment-list")
+    page.get_by_role("link", name="发展党员时限规则").click()
+    expect(page.get_by_test_id("ruleset-2014")).to_contain_text("今日适用")
+    expect(page.get_by_test_id("ruleset-2026")).to_contain_text("未确认，不适用")
+    screenshot(page, "recruitment-rulesets")
+    page.get_by_test_id("ruleset-2026").get_by_role("link", name="编辑并确认").click()
+    expect(page.get_by_label("施行日期")).to_have_value("")
+    screenshot(page, "recruitment-ruleset-edit")
+    page.goto(f"/recruitment/{world.case.pk}/steps/13/")  # steps 9–12 first
+    expect(page.locator(".alert-danger")).to_contain_text("第13步“上级党委预审”（预备党员的接收）之前须先登记第9步")
+    page.goto(f"/recruitment/{world.case.pk}/steps/6/")
+    expect(page.get_by_label("培养考察期起始日期")).to_be_visible()
+    screenshot(page, "recruitment-step-form")
     context.close()
     assert not problems, problems

@@ -87,8 +87,11 @@ def test_recording_a_step_warns_about_a_late_date(login, county, cases):
     html = response.content.decode()
     assert "已登记，但不符合时限：党组织派人谈话应在递交入党申请书后1个月内" in html
     assert "谈话时限：过晚" in html
-    refused = client.post(reverse("recruitment-step", args=[late.pk, 5]), {"done_on": "2026-03-05"})
-    assert refused.status_code == 400 and "之前须先登记第3步" in refused.content.decode()
+    refused = client.post(reverse("recruitment-step", args=[late.pk, 5]), {"done_on": "2026-03-05"}, follow=True)
+    assert "之前须先登记第3步" in refused.content.decode()
+    assert not late.step_records.filter(step=5).exists()
+    early = client.post(reverse("recruitment-step", args=[late.pk, 3]), {"done_on": "2026-03-04"})
+    assert early.status_code == 400 and "不能早于第2步“党组织派人谈话”（申请入党）的日期（2026-03-05）" in early.content.decode()
     assert client.get(reverse("recruitment-step", args=[late.pk, 99])).status_code == 404
 
 

@@ -168,6 +168,10 @@ def step_record(request, pk, step):
         messages.error(request, f"该发展党员工作{case.get_status_display()}，不能再登记步骤")
         return redirect("recruitment-detail", pk=pk)
     view = queries.case_view(case)
+    missing = [s for s in steps.previous_required(step) if s.number not in view.facts.steps]
+    if record is None and missing:
+        messages.error(request, f"{steps.label(step)}之前须先登记{steps.label(missing[0].number)}")
+        return redirect("recruitment-detail", pk=pk)
     governing = [c for c in view.checks if c.rule.target == step]
     form = StepForm(request.POST or None, step=info, sponsors=_sponsor_choices(case),
                     initial=_step_initial(record, info))
