@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from dangjian.checkup.models import Finding
 from dangjian.core.periodic import JOBS
@@ -511,3 +512,40 @@ def test_township_admin_sees_own_township_by_default(client, rich):
 def response_has_menu(client) -> bool:
     html = client.get(reverse("report-tables")).content.decode()
     return "统计分析" in html and 'href="/reports/tables/"' in html
+
+
+@pytest.mark.django_db
+def test_incremental_refresh_follows_ticket_events(rich):
+    """A February ticket acted on after the last refresh: the next incremental refresh recomputes February (the
+    tickets source reports the days of the dispatches acted on since then)."""
+    from dangjian.tickets import services as ticket_services
+
+    services.do_refresh(now=NOW, full=True)
+    region = node(rich.county)
+    pending = Assignment.objects.get(dispatched_at__gte=local(2025, 3, 1), dispatched_at__lt=local(2025, 4, 1))
+    march_2025 = Period("month", dt.date(2025, 3, 1))
+    assert queries.metric_values(region, march_2025, ["tickets.accepted"], now=NOW) == {"tickets.accepted": 0}
+    later = timezone.now() + dt.timedelta(seconds=1)
+    ticket_services.do_accept(actor=rich.world["department_handler"], ticket=pending.ticket, now=later)
+    work = services.plan(now=later)
+    assert ("tickets.dispatches", march_2025) in {key for key, _ in work}
+    assert ("members.ledger", march_2025) not in {key for key, _ in work}  # stock: the present only
+    services.do_refresh(now=later)
+    assert Snapshot.objects.get(tree="region", path="", period_kind="month", period_start=march_2025.start,
+                                metric="tickets.accepted").value == 1
+
+
+@pytest.mark.django_db
+def test_a_year_sums_its_months_and_keeps_stock_at_its_end(rich):
+    services.do_refresh(now=NOW, full=True)
+    region = node(rich.county)
+    year = Period("year", dt.date(2026, 1, 1))
+    values = queries.metric_values(region, year, ["tickets.dispatched", "tickets.accepted", "tickets.acceptance_rate"],
+                                   now=NOW)
+    assert values == {"tickets.dispatched": 5, "tickets.accepted": 3, "tickets.acceptance_rate": 0.6}
+    assert values == queries.live_values(region, year, list(values), now=NOW)
+    assert queries.metric_values(node(rich.county_org), year, ["members.total"], now=NOW) == {"members.total": 4}
+    with pytest.raises(KeyError, match="不在党组织树上"):
+        queries.metric_values(node(rich.county_org), year, ["tickets.dispatched"])
+    with pytest.raises(KeyError, match="未登记的指标"):
+        queries.metric_values(node(rich.county_org), year, ["members.nonsense"])

@@ -174,34 +174,41 @@ def _live(tree: str, root: str, length: int, period: Period, source: str, keys: 
     return {path: {k: values.get(k, 0) for k in keys} for path, values in computed.items()}
 
 
+def _snapshot_periods(source, period: Period, today: dt.date) -> list[Period]:
+    """The stored periods that hold `period` for `source`: a stock figure's day or month (a year's last month), a
+    flow figure's day or month itself (a year: its months up to now, summed)."""
+    if source.kind == "stock":
+        return [_storage(period, today)]
+    if period.kind != "year":
+        return [period]
+    return [p for p in (Period("month", period.start).shift(i) for i in range(12)) if p.start <= today]
+
+
 def _counts(tree: str, root: str, length: int, period: Period, keys: list[str], now=None,
             paths: Iterable[str] | None = None) -> dict[str, dict[str, Value]]:
     """{node path: {count key: value}} for the nodes of path length `length` under `root`, from the snapshots where
     complete, else live. Nodes without records are absent (read them as 0); a stock value that cannot be known
-    (a past period never snapshotted) is None for every node listed in `paths`."""
+    (a past period never snapshotted) is None for every node listed in `paths`.
+
+    One query finds the complete snapshot runs, one reads the stored values (per distinct set of periods)."""
     today = _today(now)
     out: dict[str, dict[str, Value]] = {}
     depth = length // _tree(tree).steplen
-    for source_key, source_keys in _by_source(keys).items():
-        source = SOURCES[source_key]
-        if source.kind == "stock":
-            target = _storage(period, today)
-            if (target.kind, target.start, source_key) in _complete(tree, [target]):
-                _read_into(out, tree, root, depth, length, [target], source_keys)
-            elif target.contains(today):
-                _merge(out, _live(tree, root, length, period, source_key, source_keys, now))
-            else:
-                for path in (paths or ()):
-                    out.setdefault(path, {}).update(dict.fromkeys(source_keys))
-            continue
-        # flow: the period itself, or for a year the sum of its months when all of them are snapshotted
-        parts = [period] if period.kind != "year" else [Period("month", period.start).shift(i) for i in range(12)]
-        parts = [p for p in parts if p.start <= today]
-        done = _complete(tree, parts)
-        if parts and all((p.kind, p.start, source_key) in done for p in parts):
-            _read_into(out, tree, root, depth, length, parts, source_keys)
-        else:
+    by_source = _by_source(keys)
+    wanted = {key: _snapshot_periods(SOURCES[key], period, today) for key in by_source}
+    done = _complete(tree, {p for periods in wanted.values() for p in periods})
+    stored: dict[tuple[Period, ...], list[str]] = {}
+    for source_key, source_keys in by_source.items():
+        periods = wanted[source_key]
+        if periods and all((p.kind, p.start, source_key) in done for p in periods):
+            stored.setdefault(tuple(periods), []).extend(source_keys)
+        elif SOURCES[source_key].kind == "flow" or periods[0].contains(today):
             _merge(out, _live(tree, root, length, period, source_key, source_keys, now))
+        else:  # a past stock figure that was never snapshotted cannot be known
+            for path in (paths or ()):
+                out.setdefault(path, {}).update(dict.fromkeys(source_keys))
+    for periods, stored_keys in stored.items():
+        _read_into(out, tree, root, depth, length, list(periods), stored_keys)
     return out
 
 
