@@ -29,6 +29,10 @@ SQUARE = {"type": "Polygon", "coordinates": [[[116.0, 39.0], [116.01, 39.0], [11
 
 @pytest.fixture
 def dash(county):
+    return populate(county)
+
+
+def populate(county):
     """The factory county (张三: full, male, 本科, branch A; 李四: full, female, 大专, branch B; 5 organisations,
     two villages each with a branch) plus tickets in 东风村一网格 — March 2026: closed, processing, returned and
     pending; February 2026: closed; March 2025: pending — and two open findings and one resolved."""
