@@ -21,8 +21,9 @@ def _checks(path, as_of):
     cases = queries.open_cases_under(path)
     births = {c["id"]: c["member__birth_date"] for c in cases}
     facts = queries.facts_by_case({"status": "open", "member__org_path__startswith": path}, births)
+    plan, calendar = timing.Plan(rulesets), timing.WorkCalendar()
     for case in cases:
-        for check in timing.evaluate(facts[case["id"]], rulesets, as_of):
+        for check in timing.evaluate(facts[case["id"]], plan, as_of, calendar):
             if check.violated:
                 yield case, check
 

@@ -410,7 +410,7 @@ def open_document(*, actor, document: StepDocument):
 def refresh_open_cases(today: dt.date | None = None) -> int:
     """Recompute the summary of every open case (after a rule set changed): bounded to open cases."""
     today = today or timezone.localdate()
-    rulesets = queries.rulesets_in_force()
+    rulesets = timing.Plan(queries.rulesets_in_force())
     cases = list(RecruitmentCase.objects.filter(status=RecruitmentCase.Status.OPEN)
                  .values_list("pk", "member__birth_date"))
     changed = []

@@ -98,12 +98,43 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def add_period(day: dt.date, amount: int, unit: str) -> dt.date:
+class WorkCalendar:
+    """`dangjian.core.workdays` with each day's answer remembered for the life of this object (one checkup run
+    or one page): the library's lookup is slow enough to dominate a run over many cases."""
+
+    def __init__(self):
+        self._days: dict[dt.date, bool] = {}
+
+    def is_workday(self, day: dt.date) -> bool:
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = workdays.is_workday(day)
+        return known
+
+    def add_workdays(self, day: dt.date, n: int) -> dt.date:
+        """The n-th working day after `day` (as core.workdays.add_workdays)."""
+        current = day
+        while n > 0:
+            current += dt.timedelta(days=1)
+            if self.is_workday(current):
+                n -= 1
+        return current
+
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        """Working days in (start, end] (as core.workdays.workdays_between)."""
+        count, current = 0, start
+        while current < end:
+            current += dt.timedelta(days=1)
+            count += self.is_workday(current)
+        return count
+
+
+def add_period(day: dt.date, amount: int, unit: str, calendar: WorkCalendar | None = None) -> dt.date:
     """`day` + `amount` `unit`s; working days skip statutory holidays and count make-up working days."""
     if unit == "days":
         return day + dt.timedelta(days=amount)
     if unit == "workdays":
-        return workdays.add_workdays(day, amount)
+        return (calendar or WorkCalendar()).add_workdays(day, amount)
     if unit == "months":
         return add_months(day, amount)
     if unit == "years":
@@ -119,10 +150,10 @@ def birthday(birth: dt.date, years: int) -> dt.date:
         return dt.date(birth.year + years, 3, 1)
 
 
-def period_end(start: dt.date, amount: int, unit: str) -> dt.date:
+def period_end(start: dt.date, amount: int, unit: str, calendar: WorkCalendar | None = None) -> dt.date:
     """The earliest last day of a period starting on `start` (counted) that lasts `amount` `unit`s."""
     if unit == "workdays":
-        return workdays.add_workdays(start - dt.timedelta(days=1), amount)
+        return (calendar or WorkCalendar()).add_workdays(start - dt.timedelta(days=1), amount)
     if unit == "days":
         return start + dt.timedelta(days=amount - 1)
     return add_period(start, amount, unit) - dt.timedelta(days=1)
@@ -169,58 +200,67 @@ def ruleset_on(rulesets: list[RuleSetData], day: dt.date) -> RuleSetData:
     return chosen
 
 
-def _codes(rulesets) -> list[str]:
-    seen: dict[str, RuleData] = {}
-    for ruleset in sorted(rulesets, key=lambda r: r.effective_on):
-        for code, rule in ruleset.rules.items():
-            seen.setdefault(code, rule)
-    return list(seen)
+class Plan:
+    """The rule sets prepared once for many people: ordered by date, each rule's structure, the display order."""
+
+    def __init__(self, rulesets: list[RuleSetData]):
+        self.rulesets = sorted(rulesets, key=lambda r: r.effective_on)
+        self.structure: dict[str, RuleData] = {}
+        for ruleset in self.rulesets:
+            for code, rule in ruleset.rules.items():
+                self.structure.setdefault(code, rule)  # anchor and target are the same in every set
+        self.codes = list(self.structure)
+        self.order = {code: i for i, code in enumerate(self.codes)}
+
+    def ruleset_on(self, day: dt.date) -> RuleSetData:
+        chosen = self.rulesets[0]
+        for ruleset in self.rulesets[1:]:
+            if ruleset.effective_on <= day:
+                chosen = ruleset
+        return chosen
 
 
-def _structure(rulesets, code) -> RuleData:
-    """The rule's structure (anchor, target), the same in every set."""
-    for ruleset in sorted(rulesets, key=lambda r: r.effective_on):
-        if code in ruleset.rules:
-            return ruleset.rules[code]
-    raise KeyError(code)
-
-
-def _relevant_day(rulesets, code, facts: Facts, as_of: dt.date, depth=0) -> dt.date:
+def _relevant_day(plan: Plan, code, facts: Facts, as_of: dt.date, depth=0) -> dt.date:
     """The date that decides which rule set applies: the date of the step the timing starts from (for an age,
     the application; for a rule anchored on another rule, that rule's starting step)."""
-    rule = _structure(rulesets, code)
+    rule = plan.structure[code]
     kind, _, value = rule.anchor.partition(":")
     if kind == "step" and facts.steps.get(int(value)):
         return facts.steps[int(value)]
-    if kind == "rule" and depth < 5:
-        return _relevant_day(rulesets, value, facts, as_of, depth + 1)
+    if kind == "rule" and depth < 5 and value in plan.structure:
+        return _relevant_day(plan, value, facts, as_of, depth + 1)
     if rule.kind == "period" and facts.periods.get(rule.target):
         return facts.periods[rule.target][0]
     return facts.steps.get(rule.target) or as_of
 
 
-def evaluate(facts: Facts, rulesets: list[RuleSetData], as_of: dt.date) -> list[Check]:
-    """Every timing rule for one person, each under the rule set in force on its relevant date."""
+def evaluate(facts: Facts, rulesets, as_of: dt.date, calendar: WorkCalendar | None = None) -> list[Check]:
+    """Every timing rule for one person, each under the rule set in force on its relevant date. `rulesets` is a
+    list of RuleSetData or a Plan prepared from one (for many people)."""
+    plan = rulesets if isinstance(rulesets, Plan) else Plan(rulesets)
+    if not plan.rulesets:
+        return []
+    calendar = calendar or WorkCalendar()
     bounds: dict[str, dt.date | None] = {}
     checks: list[Check] = []
 
-    def bound_of(code, depth=0):
+    def bound_of(code):
         if code in bounds:
             return bounds[code]
         bounds[code] = None  # guards against a cycle
-        rule = _structure(rulesets, code)
-        ruleset = ruleset_on(rulesets, _relevant_day(rulesets, code, facts, as_of))
+        if code not in plan.structure:
+            return None
+        ruleset = plan.ruleset_on(_relevant_day(plan, code, facts, as_of))
         rule = ruleset.rules.get(code)
-        check = _check(rule, ruleset, facts, as_of, bound_of) if rule else None
+        check = _check(rule, ruleset, facts, as_of, bound_of, calendar) if rule else None
         if check is not None:
             checks.append(check)
             bounds[code] = check.earliest if rule.bound == "min" else check.latest
         return bounds[code]
 
-    for code in _codes(rulesets):
+    for code in plan.codes:
         bound_of(code)
-    order = {code: i for i, code in enumerate(_codes(rulesets))}
-    return sorted(checks, key=lambda c: order[c.rule.code])
+    return sorted(checks, key=lambda c: plan.order[c.rule.code])
 
 
 def _anchor_date(rule: RuleData, facts: Facts, bound_of) -> dt.date | None:
@@ -234,16 +274,17 @@ def _anchor_date(rule: RuleData, facts: Facts, bound_of) -> dt.date | None:
     return None
 
 
-def _check(rule: RuleData, ruleset: RuleSetData, facts: Facts, as_of: dt.date, bound_of) -> Check:
+def _check(rule: RuleData, ruleset: RuleSetData, facts: Facts, as_of: dt.date, bound_of,
+           calendar: WorkCalendar) -> Check:
     recorded = facts.steps.get(rule.target)
     if rule.kind == "period":
         start, end = facts.periods.get(rule.target) or (None, None)
         if start is None:
             return Check(rule, ruleset, None, None, None, PENDING)
-        earliest = period_end(start, rule.amount, rule.unit)
+        earliest = period_end(start, rule.amount, rule.unit, calendar)
         if end is None:
             return Check(rule, ruleset, earliest, None, None, WAITING)
-        counted = (workdays.workdays_between(start - dt.timedelta(days=1), end) if rule.unit == "workdays"
+        counted = (calendar.workdays_between(start - dt.timedelta(days=1), end) if rule.unit == "workdays"
                    else (end - start).days + 1)
         detail = f"{start:%Y-%m-%d} 至 {end:%Y-%m-%d}，共{amount_label(counted, rule.unit)}"
         return Check(rule, ruleset, earliest, None, end, TOO_EARLY if end < earliest else OK, detail)
@@ -255,7 +296,7 @@ def _check(rule: RuleData, ruleset: RuleSetData, facts: Facts, as_of: dt.date, b
     if rule.anchor == "birth" and rule.unit == "years":
         day = birthday(anchor, rule.amount)
     else:
-        day = add_period(anchor, rule.amount, rule.unit)
+        day = add_period(anchor, rule.amount, rule.unit, calendar)
     if rule.bound == "min":
         if recorded is None:
             return Check(rule, ruleset, day, None, None, WAITING)
