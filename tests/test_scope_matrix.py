@@ -50,6 +50,9 @@ TICKET_PAGES = {
     "checkup-report": {"county_admin", "township_admin", "branch_secretary"},  # users with an organisation scope
     "checkup-calendar": {"county_admin", "township_admin", "branch_secretary"},
     "checkup-rules": {"county_admin"},
+    "briefing": {"county_admin", "township_admin", "branch_secretary"},  # users who may export
+    "briefing-figures": {"county_admin", "township_admin", "branch_secretary"},
+    "briefing-templates": {"county_admin", "township_admin", "branch_secretary"},
     "dashboard-data": REGION_VIEWERS,  # users with a region or organisation in their view scope
     "dashboard-map": REGION_VIEWERS,
     "dashboard-ranking-export": COMMANDERS,  # export permission on the region (a branch secretary: its organisation)
@@ -84,6 +87,7 @@ IMPORT_ROUTES = ["import-index", "import-page", "import-template", "import-repor
 POST_ONLY = {"ticket-bulk-dispatch": COMMANDERS,
              "checkup-run": {"county_admin", "township_admin", "branch_secretary"}}
 CHECKUP_OBJECT_ROUTES = ["checkup-finding", "checkup-rule-edit"]
+BRIEFING_OBJECT_ROUTES = ["briefing-template-render", "briefing-template-delete"]
 PUBLIC = {"login", "logout"}
 
 
@@ -114,7 +118,7 @@ def all_route_names():
 def test_every_route_is_in_the_matrix():
     covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
                | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES)
-               | set(BRANCH_OBJECT_ROUTES) | set(CHECKUP_OBJECT_ROUTES))
+               | set(BRANCH_OBJECT_ROUTES) | set(CHECKUP_OBJECT_ROUTES) | set(BRIEFING_OBJECT_ROUTES))
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -343,3 +347,25 @@ def test_recruitment_inside_and_outside_scope(client, county, role):
     ruleset = RuleSet.objects.get(code="2026")
     assert client.get(reverse("recruitment-ruleset-edit", args=[ruleset.pk])).status_code == (
         200 if role == "county_admin" else 404)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_briefing_templates_inside_and_outside_scope(client, county, role):
+    """A template uploaded for 城关镇 (seen from the county above it and the township itself) and one for 河西镇
+    (seen only from the county); delete answers 302 (done or refused with a message) where the template is seen."""
+    from dangjian.reports.briefing_services import do_upload_briefing_template, read_upload
+    from dangjian.reports.queries import scope_nodes
+    from tests.briefing_helpers import template_docx
+
+    made = {code: do_upload_briefing_template(actor=None, name=code, nodes=scope_nodes(None, code),
+                                              upload=read_upload(template_docx("{{ scope.name }}")))
+            for code in ("369901001", "369901002")}  # fmt: skip
+    client.force_login(county.users[role])
+    sees_a = {"county_admin", "township_admin", "branch_secretary"}
+    for code, sees in (("369901001", sees_a), ("369901002", {"county_admin"})):
+        t = made[code]
+        status = client.get(reverse("briefing-template-render", args=[t.pk])).status_code
+        assert status == (200 if role in sees else 404), (role, code, status)
+        status = client.post(reverse("briefing-template-delete", args=[t.pk])).status_code
+        assert status == (302 if role in sees else 404), (role, code, status)

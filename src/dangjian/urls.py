@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/", include("dangjian.tickets.urls")),
     path("branchlife/", include("dangjian.branchlife.urls")),
     path("reports/", include("dangjian.reports.urls")),
+    path("reports/briefing/", include("dangjian.reports.briefing_urls")),
     path("reports/", include("dangjian.reports.dashboard_urls")),
     path("recruitment/", include("dangjian.recruitment.urls")),
     path("checkup/", include("dangjian.checkup.urls")),

@@ -867,7 +867,7 @@ def template_variables(data: bytes) -> list[str]:
 # ---- who sees which uploaded template ----------------------------------------------------------------------
 def template_scope_q(user) -> Q:
     """Templates of the user's nodes, of nodes below them, and of the nodes above them (a county's template serves
-    its townships)."""
+    its townships), on either tree."""
     scope = user_scope(user, "view")
     if scope.unrestricted:
         return Q()
@@ -875,6 +875,6 @@ def template_scope_q(user) -> Q:
     for tree, prefixes in (("region", scope.regions), ("org", scope.orgs)):
         steplen = TREES[tree].steplen if tree in TREES else 4
         for prefix in prefixes:
-            ancestors = [prefix[:i] for i in range(steplen, len(prefix) + 1, steplen)]
-            q |= Q(scope_tree=tree, scope_path__startswith=prefix) | Q(scope_tree=tree, scope_path__in=ancestors)
+            ancestors = [prefix[:i] for i in range(0, len(prefix) + 1, steplen)]
+            q |= Q(**{f"{tree}_path__startswith": prefix}) | Q(**{f"{tree}_path__in": ancestors})
     return q

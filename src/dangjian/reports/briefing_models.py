@@ -12,8 +12,9 @@ def _upload_to(instance, filename: str) -> str:
 
 
 class BriefingTemplate(models.Model):
-    """A .docx in docxtpl syntax (`{{ tickets.dispatched }}`), checked on upload, kept for the node it was uploaded
-    for (``scope_tree`` + ``scope_path``): users of that node, of the nodes above it and below it may use it."""
+    """A .docx in docxtpl syntax (`{{ tickets.dispatched }}`), checked on upload, kept for the scope it was uploaded
+    for (its main node ``scope_tree`` + ``scope_path``, and its nodes on both trees ``region_path`` / ``org_path``):
+    users of that scope, of the nodes above it and below it, on either tree, may use it."""
 
     class Tree(models.TextChoices):
         REGION = "region", "行政区划"
@@ -28,6 +29,9 @@ class BriefingTemplate(models.Model):
     scope_path = models.CharField("范围路径", max_length=255, blank=True)
     scope_code = models.CharField("范围代码", max_length=40, blank=True)
     scope_name = models.CharField("范围名称", max_length=100, blank=True)
+    # the scope on both trees (None: the scope has no node on that tree), for who may use the template
+    region_path = models.CharField("区划路径", max_length=255, null=True, blank=True)
+    org_path = models.CharField("党组织路径", max_length=255, null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)

@@ -71,6 +71,8 @@ def do_upload_briefing_template(*, actor, name: str, upload, nodes: dict[str, No
         t = BriefingTemplate(name=name, original_name=original[:255], size=len(data),
                              variables=briefing.template_variables(data), scope_tree=main.tree,
                              scope_path=main.path, scope_code=main.code, scope_name=main.name,
+                             region_path=nodes["region"].path if nodes.get("region") else None,
+                             org_path=nodes["org"].path if nodes.get("org") else None,
                              uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)  # fmt: skip
         t.file.save(f"{main.code or 'all'}.docx", ContentFile(data), save=False)
         t.save()

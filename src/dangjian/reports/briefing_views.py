@@ -67,9 +67,9 @@ def _nodes(request, code: str | None):
     """The scope (`queries.scope_nodes`) of the filter bar, inside the user's export scope (404 otherwise)."""
     if not request.user.can("export"):
         raise Http404("无权生成通报")
-    nodes = scope_nodes(request.user, (code or "").strip() or None)
-    main = nodes.get("region") or nodes.get("org")
-    if main is None or not may_see(request.user, main, "export"):
+    found = scope_nodes(request.user, (code or "").strip() or None)
+    nodes = {tree: (n if n is not None and may_see(request.user, n, "export") else None) for tree, n in found.items()}
+    if not any(nodes.values()):
         raise OutOfScope("该范围不在您的权限范围内")
     return nodes
 

@@ -399,8 +399,21 @@ def check(source: str, ctx: dict, *, env: BriefingEnvironment = TEXT_ENV) -> lis
                     if problem:
                         problems.append(Problem(node.lineno, problem))
                 return
-            if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
-                problems.append(Problem(node.lineno, f"不允许访问内部属性 {node.attr}"))
+            inner, attrs = node, []
+            while isinstance(inner, nodes.Getattr | nodes.Getitem):
+                if isinstance(inner, nodes.Getattr):
+                    attrs.append(inner.attr)
+                elif isinstance(inner.arg, nodes.Const) and isinstance(inner.arg.value, str):
+                    attrs.append(inner.arg.value)
+                inner = inner.node
+            bad = [a for a in reversed(attrs) if a.startswith("_")]
+            if bad:
+                problems.append(Problem(node.lineno, f"不允许访问内部属性 {bad[0]}"))
+                return
+        if isinstance(node, nodes.Filter) and node.name == "attr":
+            names = [a.value for a in node.args if isinstance(a, nodes.Const) and isinstance(a.value, str)]
+            if any(n.startswith("_") for n in names):
+                problems.append(Problem(node.lineno, f"不允许访问内部属性 {names[0]}"))
                 return
         for child in node.iter_child_nodes():
             visit(child)

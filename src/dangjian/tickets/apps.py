@@ -10,11 +10,12 @@ class TicketsConfig(AppConfig):
         from dangjian.core.menu import MenuItem, register_menu
         from dangjian.core.periodic import register_job
 
-        from . import importers, metrics, signals  # noqa: F401
+        from . import briefing, importers, metrics, signals  # noqa: F401
         from .jobs import run_deadlines
 
         register_job("ticket_deadlines", run_deadlines)
         metrics.register()
+        briefing.register()  # the overdue tickets of the monthly 工作通报
 
         register_menu("tickets", "吹哨报到", "bi-megaphone", 40, [
             MenuItem("指挥中心", "ticket-queue", "command"),
