@@ -297,3 +297,12 @@ def test_correcting_a_step_keeps_the_order_and_moves_the_ledger_dates(county, sp
     services.do_update_step(actor=None, record=application, done_on=D(2024, 2, 20))
     case.refresh_from_db()
     assert case.applied_on == D(2024, 2, 20)
+
+
+@pytest.mark.django_db
+def test_the_list_deadline_is_the_nearest_of_any_step_not_yet_recorded(county, sponsors):
+    case = walk(open_case(county), sponsors, until=17)  # voted 2025-05-20, approved 2025-06-10
+    assert case.next_step == 19
+    assert case.next_due == D(2026, 8, 20)  # conversion approval: probation end 2026-05-20 + 3 months
+    keys = {(rule, v.key) for rule, v in found(as_of=D(2026, 8, 21))}
+    assert keys == {("recruitment.step.too_late", "conversion_approval")}

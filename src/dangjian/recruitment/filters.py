@@ -27,7 +27,7 @@ class CaseFilterSet(filters.FilterSet):
                                          widget=Select, empty_label="全部")
     status = filters.ChoiceFilter(label="状态", choices=RecruitmentCase.Status.choices, widget=Select,
                                   empty_label="全部")
-    overdue = filters.BooleanFilter(label="下一步骤已超期", method="is_overdue", widget=forms.Select(
+    overdue = filters.BooleanFilter(label="有步骤超期未办", method="is_overdue", widget=forms.Select(
         attrs={"class": "form-select form-select-sm"}, choices=[("", "全部"), ("true", "是"), ("false", "否")]))
 
     class Meta:

@@ -94,11 +94,11 @@ class RecruitmentCase(models.Model):
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
     applied_on = models.DateField("递交入党申请书日期")
     # Summary of the records, kept by the services for list filters: the last recorded step, the stage of
-    # the next step, and the next step's latest date under the rules (null: no deadline).
+    # the next step, and the nearest latest date of a step not yet recorded (null: no deadline pending).
     last_step = models.PositiveSmallIntegerField("已完成至", default=0)
     next_step = models.PositiveSmallIntegerField("下一步骤", null=True, blank=True, choices=steps.STEP_CHOICES)
     stage = models.PositiveSmallIntegerField("所处阶段", default=1, choices=steps.STAGE_CHOICES)
-    next_due = models.DateField("下一步骤最迟日期", null=True, blank=True)
+    next_due = models.DateField("最近期限", null=True, blank=True)
     stopped_reason = models.CharField("终止原因", max_length=200, blank=True)
     closed_on = models.DateField("完成/终止日期", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)

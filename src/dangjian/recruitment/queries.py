@@ -97,10 +97,12 @@ def case_view(case: RecruitmentCase, as_of: dt.date | None = None) -> CaseView:
 
 
 def summary(facts: timing.Facts, rulesets, as_of: dt.date) -> dict:
-    """The case fields the list filters read: last recorded step, next step, its stage and latest date."""
+    """The case fields the list filters read: last recorded step, next step and its stage, and the nearest
+    deadline of any step not yet recorded (past it, the case is overdue)."""
     checks = timing.evaluate(facts, rulesets, as_of)
     nxt = timing.next_step(facts, checks)
     last = max(facts.steps, default=0)
+    deadlines = [c.latest for c in checks if c.rule.bound == "max" and c.recorded is None and c.latest]
     return {"last_step": last, "next_step": nxt.step.number if nxt else None,
             "stage": nxt.step.stage if nxt else steps.BY_NUMBER[steps.LAST].stage,
-            "next_due": nxt.latest if nxt else None}
+            "next_due": min(deadlines, default=None) if nxt else None}

@@ -47,7 +47,7 @@ class CaseListView(ObjectListView):
         Col("所处阶段", lambda c: steps.STAGE_NAMES[c.stage] if c.is_open else ""),
         Col("已完成至", lambda c: _step_label(c.last_step)),
         Col("下一步骤", lambda c: _step_label(c.next_step)),
-        Col("下一步骤最迟日期", _due_label),
+        Col("最近期限", _due_label),
         Col("状态", attr("get_status_display")),
     ]
 
@@ -137,7 +137,7 @@ def _unofficial_years(view) -> list[int]:
 def _sponsor_choices(case):
     """Full members of the person's branch (and of its parent organisation's subtree)."""
     org = case.member.org
-    path = org.path[:-4] if org.depth > 1 else org.path
+    path = org.path[:-PartyOrg.steplen] if org.depth > 1 else org.path
     return (Member.objects.filter(org_path__startswith=path, status=Member.Status.FULL)
             .exclude(pk=case.member_id).order_by("org_path", "name"))
 
