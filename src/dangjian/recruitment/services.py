@@ -20,7 +20,7 @@ from .models import RecruitmentCase, RuleSet, Sponsor, StepDocument, StepRecord,
 MAX_FILES = 10
 MAX_FILE_BYTES = 20 * 1024 * 1024
 FILE_TYPES = {"pdf", "ofd", "jpg", "jpeg", "png", "doc", "docx", "xls", "xlsx", "wps", "txt"}
-PLACEHOLDER_2026 = "待按正式文本录入"
+UNENTERED_ARTICLE = "待按正式文本录入"
 
 
 class RecruitmentError(ValueError):
@@ -473,9 +473,9 @@ def do_save_ruleset(*, actor, ruleset: RuleSet, document: str, doc_number: str, 
             raise RecruitmentError("施行日期：确认生效前必须填写", "effective_on")
         if not ruleset.doc_number:
             raise RecruitmentError("文号：确认生效前必须填写", "doc_number")
-        placeholder = next((r for r in rows.values() if PLACEHOLDER_2026 in r.article), None)
-        if placeholder is not None:
-            raise RecruitmentError(f"{placeholder.title}：确认生效前须按正式文本录入条款", f"{placeholder.code}-article")
+        unentered = next((r for r in rows.values() if UNENTERED_ARTICLE in r.article), None)
+        if unentered is not None:
+            raise RecruitmentError(f"{unentered.title}：确认生效前须按正式文本录入条款", f"{unentered.code}-article")
         ruleset.in_force = True
         ruleset.confirmed_by = _user(actor)
         ruleset.confirmed_at = timezone.now()

@@ -7,7 +7,7 @@ from django.db import migrations
 
 DOCUMENT = "《中国共产党发展党员工作细则》"
 CHECK = "（条号待核对）"
-PLACEHOLDER_2026 = "待按正式文本录入"
+UNENTERED_ARTICLE = "待按正式文本录入"
 
 # code, title, kind, anchor, target step, bound, amount, unit, alt amount, alt unit, severity, article (2014)
 RULES_2014 = [
@@ -49,7 +49,7 @@ def create(apps, schema_editor):
         common = dict(code=code, title=title, kind=kind, anchor=anchor, target=target, bound=bound, amount=amount,
                       unit=unit, alt_amount=alt_amount, alt_unit=alt_unit, severity=severity, position=position)
         TimingRule.objects.create(ruleset=current, article=article, **common)
-        TimingRule.objects.create(ruleset=revised, article=PLACEHOLDER_2026, **common)
+        TimingRule.objects.create(ruleset=revised, article=UNENTERED_ARTICLE, **common)
 
 
 def remove(apps, schema_editor):
