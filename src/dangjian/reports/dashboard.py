@@ -19,6 +19,7 @@ month, so the page loads them once and `dashboard_data` carries only the heat-ma
 """
 
 import datetime as dt
+import math
 
 from django.db.models import Q
 from django.utils import timezone
@@ -221,13 +222,17 @@ def _ranking(nodes: dict, period: Period, key: str | None, now) -> dict | None:
                       "denominator": r["denominator"], "url": r["url"]} for r in rows]}  # fmt: skip
 
 
-def heat_levels(values) -> tuple[list[float], list[dict]]:
-    """Five colour levels (0 for zero or unknown, 1–4 split at quarters of the largest value) and a legend."""
+def heat_levels(values, whole: bool = False) -> tuple[list[float], list[dict]]:
+    """Colour levels: 0 for zero or unknown, then 1–4 split at quarters of the largest value (whole numbers, rounded
+    up, for counts); and the legend [{"level", "upto"}]."""
     top = max((v for v in values if v is not None), default=0)
     if not top:
         return [], [{"level": 0, "label": "0"}]
     bounds = [top * k / 4 for k in (1, 2, 3)]
-    return bounds, [{"level": i, "upto": b} for i, b in enumerate([0, *bounds, top])]
+    if whole:
+        bounds = sorted({math.ceil(b) for b in bounds} - {top})
+    legend = [{"level": 0, "upto": 0}] + [{"level": i + 1, "upto": b} for i, b in enumerate(bounds)]
+    return bounds, legend + [{"level": len(bounds) + 1, "upto": top}]
 
 
 def _level(value, bounds) -> int:
@@ -261,8 +266,8 @@ def _heat(node: Node | None, period: Period, key: str | None, now) -> dict | Non
     kids = [n for n in nodes if n[1] == depth + 1]
     grand = [n for n in nodes if n[1] == depth + 2]
     all_values = [value(cells_v, g[0]) for g in grand] or [value(rows_v, k[0]) for k in kids]
-    bounds, legend = heat_levels(all_values)
-    row_bounds = heat_levels([value(rows_v, k[0]) for k in kids])[0] if grand else bounds
+    bounds, legend = heat_levels(all_values, whole=not m.is_rate)
+    row_bounds = heat_levels([value(rows_v, k[0]) for k in kids], whole=not m.is_rate)[0] if grand else bounds
     for item in legend:
         if "upto" in item:
             item["label"] = format_value(m, item["upto"])
@@ -433,7 +438,7 @@ def grid_map(user, node: Node, period: Period, key: str | None = None, *, now=No
         else:
             values[node.path] = metric_values(node, period, [key], now=now)
     found = [values.get(path, {}).get(key, None if m.is_rate else 0) for path, *_ in grids]
-    bounds, legend = heat_levels(found)
+    bounds, legend = heat_levels(found, whole=not m.is_rate)
     for item in legend:
         if "upto" in item:
             item["label"] = format_value(m, item["upto"])

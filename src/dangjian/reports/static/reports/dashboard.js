@@ -282,7 +282,7 @@
     const c = chart("dj-rankbar");
     if (c) {
       const rows = r.rows.filter((x) => x.value != null).slice(0, 8);
-      if (!rows.length) return empty("dj-rankbar");
+      if (!rows.length) return empty("dj-rankbar", r.rows.length ? "下级暂无数据" : "没有下级");
       c.setOption(base({
         grid: { left: 8, right: 60, top: 4, bottom: 4, containLabel: true },
         tooltip: Object.assign(base().tooltip, { trigger: "item", formatter: (p) => `${esc(p.name)}：${esc(p.data.display)}${p.data.frac}` }),
@@ -313,7 +313,7 @@
     const legend = $("dj-heat-legend");
     const colours = cfg.dark ? HEAT_DARK : HEAT_LIGHT;
     if (legend && h) {
-      legend.innerHTML = h.legend.map((l, i) => `<span class="dj-key" style="background:${colours[l.level]}"></span><span class="dj-key-label">${i === 0 ? (h.is_rate ? "0/无" : "0") : "≤" + esc(l.label)}</span>`).join("");
+      legend.innerHTML = h.legend.map((l, i) => `<span class="dj-key" style="background:${colours[l.level]}"></span><span class="dj-key-label">${i === 0 ? (h.is_rate ? "0或无" : "0") : "≤" + esc(l.label)}</span>`).join("");
     }
     if (cfg.hasBoundaries) return drawLeaflet();
     if ($("dj-heatmap")) return treemap(h, colours);
@@ -335,7 +335,7 @@
   function treemap(h, colours) {
     const c = chart("dj-heatmap");
     if (!h || !h.rows.length) return empty("dj-heatmap", "没有下级区划");
-    const leaf = (x) => ({ name: (x.short || x.name).replace(/(村|社区|居委会|网格)$/, "") || x.short, value: 1, url: x.url, display: x.display, full: x.name,
+    const leaf = (x) => ({ name: (x.short || x.name).replace(/(村|社区|居委会|网格)$/, "") || x.short, value: 1, url: x.url, display: x.display, full: x.name, level: x.level,
       itemStyle: { color: colours[x.level], borderColor: "rgba(6,22,52,.9)" } });
     const data = h.rows.map((r) => ({
       name: `${r.name} ${r.display}`, value: Math.max(r.cells.length, 1), url: r.url, display: r.display, full: r.name,
@@ -348,7 +348,8 @@
         type: "treemap", left: 0, right: 0, top: 0, bottom: 0, roam: false, nodeClick: false, breadcrumb: { show: false },
         leafDepth: 2, squareRatio: 0.9,
         upperLabel: { show: true, height: 20, color: "#e8f4ff", fontSize: 13, fontWeight: "bold", backgroundColor: "rgba(8,30,72,.92)" },
-        label: { show: true, fontSize: 12, lineHeight: 15, color: "#e8f4ff", overflow: "truncate", ellipsis: "", formatter: (p) => `${p.name}\n${(p.data.display || "").replace(/件|个|人$/, "")}` },
+        label: { show: true, fontSize: 12, lineHeight: 15, color: "#e8f4ff", overflow: "truncate", ellipsis: "", formatter: (p) => (p.data.level ? `${p.name}\n{v|${(p.data.display || "").replace(/件|个|人|次$/, "")}}` : p.name),
+          rich: { v: { fontSize: 13, fontWeight: "bold", color: "#fff", lineHeight: 15 } } },
         levels: [
           { itemStyle: { borderColor: "rgba(64,196,255,.45)", borderWidth: 2, gapWidth: 3 } },
           { itemStyle: { borderColor: "rgba(6,22,52,.9)", borderWidth: 1, gapWidth: 1 } },
@@ -363,7 +364,7 @@
     if (!el || !window.L) return;
     const colours = cfg.dark ? HEAT_DARK : HEAT_LIGHT;
     fetch(cfg.mapUrl + "?" + query({}), { credentials: "same-origin" }).then((r) => r.json()).then((m) => {
-      if (!leaflet) leaflet = L.map(el, { attributionControl: false, zoomControl: !cfg.dark });
+      if (!leaflet) leaflet = L.map(el, { attributionControl: false, zoomControl: !cfg.dark, zoomSnap: 0.25 });
       if (leaflet._djLayer) leaflet.removeLayer(leaflet._djLayer);
       const layer = L.geoJSON({ type: "FeatureCollection", features: m.features }, {
         style: (f) => ({ color: cfg.dark ? "#40c4ff" : "#555", weight: 1, fillOpacity: 0.75, fillColor: colours[f.properties.level] }),
@@ -398,8 +399,9 @@
       chips("dj-shares", m.shares);
       const total = $("dj-members-total");
       if (total && m.total) total.innerHTML = `<a href="${esc(m.total.url)}" data-key="members.total">${esc(m.total.display)}</a>`;
-    }
+    } else ["dj-status", "dj-gender", "dj-age", "dj-education"].forEach((id) => $(id) && empty(id, "本范围没有党组织"));
     const o = data.orgs;
+    if (!o || !o.kinds) { if ($("dj-orgkinds")) empty("dj-orgkinds", "本范围没有党组织"); }
     if (o) {
       if (o.kinds) hbar("dj-orgkinds", o.kinds, { color: big() ? "#ffd740" : "#c62828" });
       progress("dj-coverage", o.coverage);
@@ -411,7 +413,7 @@
       rates("dj-rates", t.rates);
       chips("dj-ticket-extra", t.extra);
       trendChart("dj-trend", t.trend);
-    }
+    } else ["dj-funnel", "dj-trend"].forEach((id) => $(id) && empty(id, "本范围没有区划"));
     checkup(data);
     ranking(data);
     heat(data);
