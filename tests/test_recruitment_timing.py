@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dangjian.recruitment import steps, timing
 from dangjian.recruitment.timing import Facts, RuleData, RuleSetData
@@ -209,3 +211,37 @@ def test_describe_names_the_numbers():
     assert timing.describe(r["notice"]) == "公示期应不少于5个工作日"
     assert timing.describe(r["concentrated_training"]) == "支部委员会审查前，集中培训应不少于3天或24学时"
     assert timing.describe(r["conversion_approval"]) == "上级党委审批应在预备期满后3个月内"
+
+
+# --- properties (hypothesis) ----------------------------------------------------------------------------------
+
+days = st.dates(min_value=D(2000, 1, 1), max_value=D(2030, 12, 31))
+
+
+@given(days, st.integers(min_value=0, max_value=60))
+def test_add_months_lands_on_the_same_day_or_the_month_end(day, months):
+    result = timing.add_months(day, months)
+    assert (result.year * 12 + result.month) - (day.year * 12 + day.month) == months
+    assert result.day == day.day or (result.day < day.day and (result + dt.timedelta(days=1)).day == 1)
+
+
+@given(days, days)
+def test_max_rule_is_too_late_exactly_after_its_latest_day(applied, talk):
+    c = check("talk", Facts(D(1980, 1, 1), steps={1: applied, 2: talk}))
+    assert c.latest == timing.add_months(applied, 1)
+    assert (c.state == "too_late") == (talk > c.latest)
+
+
+@given(days, days)
+def test_min_rule_is_too_early_exactly_before_its_earliest_day(activist, candidate):
+    c = check("activist_period", Facts(D(1980, 1, 1), steps={3: activist, 7: candidate}))
+    assert c.earliest == timing.add_months(activist, 12)
+    assert (c.state == "too_early") == (candidate < c.earliest)
+
+
+@given(st.dates(min_value=D(1950, 1, 1), max_value=D(2010, 12, 31)), days)
+def test_age_rule_agrees_with_the_ledgers_age(birth, applied):
+    from dangjian.core.dates import age_on
+
+    c = check("age", Facts(birth, steps={1: applied}))
+    assert (c.state == "ok") == (age_on(birth, applied) >= 18)
