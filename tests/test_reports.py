@@ -549,3 +549,21 @@ def test_a_year_sums_its_months_and_keeps_stock_at_its_end(rich):
         queries.metric_values(node(rich.county_org), year, ["tickets.dispatched"])
     with pytest.raises(KeyError, match="未登记的指标"):
         queries.metric_values(node(rich.county_org), year, ["members.nonsense"])
+
+
+@pytest.mark.django_db
+def test_deep_nodes_beyond_the_stored_depth_are_computed_live(rich, settings):
+    """With at most 2 nodes a depth kept (a province keeps no grids or branches), the deeper nodes have no
+    snapshot rows and are read live; the kept ones still sum everything below them."""
+    settings.DANGJIAN_STATS_MAX_NODES = 2
+    assert services.stored_depth("org") == 2 and services.stored_depth("region") == 2
+    services.do_refresh(now=NOW)
+    assert not Snapshot.objects.filter(depth__gt=2).exists()
+    assert set(SnapshotRun.objects.values_list("max_depth", flat=True)) == {2}
+    for tree in ("org", "region"):
+        for n in all_nodes(tree):
+            assert queries.metric_values(n, MARCH, now=NOW) == queries.live_values(n, MARCH, now=NOW), n.name
+    assert queries.metric_values(node(rich.county_org), MARCH, ["members.total"], now=NOW) == {"members.total": 4}
+    branch = [r["values"]["members.total"] for r in
+              queries.children_values(node(rich.town_a_org), MARCH, ["members.total"], now=NOW)]
+    assert branch == [2, 0]  # 东风村党支部 (a, c), the grid branch: live, under a stored node

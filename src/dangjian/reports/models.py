@@ -50,6 +50,8 @@ class SnapshotRun(models.Model):
     source = models.CharField("数据源", max_length=64)
     refreshed_at = models.DateTimeField("计算时间")
     rows = models.PositiveIntegerField("行数", default=0)
+    max_depth = models.PositiveSmallIntegerField("保存到的层级", default=0,
+                                                 help_text="更深的节点不保存快照，读取时直接计算（其子树很小）")
     seconds = models.FloatField("用时（秒）", default=0)
     stale = models.BooleanField("待重算", default=False)
 

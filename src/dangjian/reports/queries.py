@@ -151,13 +151,14 @@ def _storage(period: Period, today: dt.date) -> Period:
     return Period.of("month", min(period.last_day, today))
 
 
-def _complete(tree: str, periods: Iterable[Period]) -> set[tuple[str, dt.date, str]]:
-    """(period kind, start, source) of the complete, fresh snapshot runs among `periods`."""
+def _complete(tree: str, periods: Iterable[Period], depth: int = 0) -> set[tuple[str, dt.date, str]]:
+    """(period kind, start, source) of the complete, fresh snapshot runs among `periods` that keep nodes of
+    `depth` (deeper nodes than a run keeps are computed live)."""
     periods = list(periods)
     if not periods:
         return set()
     rows = SnapshotRun.objects.filter(tree=tree, stale=False, period_kind__in={p.kind for p in periods},
-                                      period_start__in={p.start for p in periods})
+                                      period_start__in={p.start for p in periods}, max_depth__gte=depth)
     return set(rows.values_list("period_kind", "period_start", "source"))
 
 
@@ -196,7 +197,7 @@ def _counts(tree: str, root: str, length: int, period: Period, keys: list[str], 
     depth = length // _tree(tree).steplen
     by_source = _by_source(keys)
     wanted = {key: _snapshot_periods(SOURCES[key], period, today) for key in by_source}
-    done = _complete(tree, {p for periods in wanted.values() for p in periods})
+    done = _complete(tree, {p for periods in wanted.values() for p in periods}, depth)
     stored: dict[tuple[Period, ...], list[str]] = {}
     for source_key, source_keys in by_source.items():
         periods = wanted[source_key]
@@ -339,7 +340,7 @@ def trend(node: Node, key: str, months: int = 12, *, end: Period | None = None, 
     end = end or Period.of("month", today)
     periods = [end.shift(-i) for i in range(months - 1, -1, -1)]
     parts = needed_counts([m])
-    done = _complete(node.tree, periods)
+    done = _complete(node.tree, periods, node.depth)
     rows = Snapshot.objects.filter(tree=node.tree, path=node.path, metric__in=parts, period_kind="month",
                                    period_start__in=[p.start for p in periods]).values_list("period_start",
                                                                                             "metric", "value")

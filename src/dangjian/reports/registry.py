@@ -159,13 +159,16 @@ class Group:
     """One grouped computation: every node whose path has `length` characters under `root`, for `period`,
     evaluated at `now` (stock sources count the state at `now`; flow sources the records dated in `period`).
 
-    `length` == len(root) computes the root node alone (the per-node computation)."""
+    `length` == len(root) computes the root node alone (the per-node computation). With `shallower`, records of
+    nodes shallower than `length` are kept under their own path (a refresh groups once at its deepest depth and
+    sums upwards)."""
 
     tree: str
     root: str
     length: int
     period: Period
     now: dt.datetime
+    shallower: bool = False
 
     def grouped(self, queryset, path_field: str, *also: str):
         """`queryset` cut to the subtree and annotated with ``node`` = the path prefix of the group, as values
@@ -180,13 +183,14 @@ class Group:
 
     def rows(self, rows: Iterable[dict], prefix: str = "") -> dict[str, dict[str, float]]:
         """{node path: {prefix + column: value}} from grouped rows (dicts with "node" and one column per count),
-        dropping records of shallower nodes (whose path is shorter than `length`, so their prefix is not a node of
-        this depth) and zero values. `prefix` turns column names into metric keys ("tickets.")."""
+        dropping zero values and, unless `shallower`, the records of shallower nodes (whose path is shorter than
+        `length`, so their prefix is not a node of this depth). `prefix` turns column names into metric keys
+        ("tickets."). Rows of the same node are summed."""
         out: dict[str, dict[str, float]] = {}
         for row in rows:
             row = dict(row)
             node = row.pop("node") or ""
-            if len(node) != self.length:
+            if len(node) != self.length and not (self.shallower and len(node) < self.length):
                 continue
             values = out.setdefault(node, {})
             for key, value in row.items():

@@ -10,8 +10,9 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from .models import Snapshot, SnapshotRun
@@ -19,21 +20,35 @@ from .registry import SOURCES, TREES, Group, Period, Source, load
 
 DAY_HISTORY_MONTHS = 2  # a full rebuild writes day snapshots from the first of the previous month
 DAY_RETENTION_DAYS = 400  # day snapshots older than this are removed (months are kept for good)
+MAX_NODES_PER_DEPTH = 20_000  # default of settings.DANGJIAN_STATS_MAX_NODES, see stored_depth()
 CHUNK = 500
 
 
-def _max_depth(tree: str) -> int:
-    return TREES[tree].get_model().objects.aggregate(n=Max("depth"))["n"] or 0
+def stored_depth(tree: str) -> int:
+    """The deepest depth of `tree` whose nodes the snapshots keep: every depth while it has at most
+    settings.DANGJIAN_STATS_MAX_NODES nodes (a county keeps every node; a province stops above its ~100,000 grids
+    and branches, whose small subtrees are computed live when asked for)."""
+    limit = getattr(settings, "DANGJIAN_STATS_MAX_NODES", MAX_NODES_PER_DEPTH)
+    counts = dict(TREES[tree].get_model().objects.order_by().values_list("depth").annotate(n=Count("id")))
+    depth = 0
+    while counts.get(depth + 1, 0) and counts[depth + 1] <= limit:
+        depth += 1
+    return depth
 
 
 def compute_all_depths(source: Source, period: Period, now: dt.datetime, max_depth: int | None = None) -> dict:
-    """{node path: {key: value}} for every node of the source's tree (and '' for the whole tree): one grouped
-    query per depth."""
-    tree = TREES[source.tree]
-    depth = _max_depth(source.tree) if max_depth is None else max_depth
+    """{node path: {key: value}} for every node of the source's tree down to `max_depth` (and '' for the whole
+    tree): ONE grouped query at `max_depth` (records of shallower nodes kept under their own path), summed exactly
+    up to every ancestor — the counts are additive over the tree."""
+    steplen = TREES[source.tree].steplen
+    depth = stored_depth(source.tree) if max_depth is None else max_depth
+    deepest = source.compute(Group(source.tree, "", depth * steplen, period, now, shallower=True))
     values: dict[str, dict[str, float]] = {}
-    for d in range(depth + 1):
-        values.update(source.compute(Group(source.tree, "", d * tree.steplen, period, now)))
+    for path, keyed in deepest.items():
+        for cut in range(0, len(path) + 1, steplen):
+            target = values.setdefault(path[:cut], {})
+            for key, value in keyed.items():
+                target[key] = target.get(key, 0) + value
     return values
 
 
@@ -60,9 +75,30 @@ def _stage(cursor, rows: list[tuple[str, int, str, float]]) -> None:
                        [v for row in chunk for v in row])
 
 
-def _store(source: Source, period: Period, values: dict[str, dict[str, float]], stamp: dt.datetime) -> int:
+def _load(cursor, source: Source, period: Period, rows: list[tuple[str, int, str, float]], stamp) -> None:
+    """Write the rows of a (source, period) that holds nothing yet straight into the table (COPY on PostgreSQL)."""
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    columns = "tree, path, depth, period_kind, period_start, metric, value, refreshed_at"
+    if connection.vendor == "postgresql":
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for path, depth, key, value in rows:
+                copy.write_row((source.tree, path, depth, period.kind, period.start, key, value, stamp))
+        return
+    day = Snapshot._meta.get_field("period_start").get_db_prep_save(period.start, connection)
+    moment = Snapshot._meta.get_field("refreshed_at").get_db_prep_save(stamp, connection)
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {marks}",
+                       [v for path, depth, key, value in chunk
+                        for v in (source.tree, path, depth, period.kind, day, key, value, moment)])
+
+
+def _store(source: Source, period: Period, values: dict[str, dict[str, float]], stamp: dt.datetime,
+           empty: bool = False) -> int:
     """Make the stored values of (source, period) equal `values`: insert new ones, update changed ones (rows
-    whose value did not change are not written), delete those that became 0. Returns the number of values."""
+    whose value did not change are not written), delete those that became 0. `empty`: nothing is stored for the
+    (source, period) yet, so the rows are loaded directly. Returns the number of values."""
     steplen = TREES[source.tree].steplen
     rows = [(path, len(path) // steplen, key, float(value))
             for path, keyed in values.items() for key, value in keyed.items() if value]
@@ -72,6 +108,11 @@ def _store(source: Source, period: Period, values: dict[str, dict[str, float]], 
     keys = list(source.keys)
     in_keys = ", ".join(["%s"] * len(keys))
     with connection.cursor() as cursor:
+        if empty:
+            cursor.execute(f"DELETE FROM {table} WHERE tree = %s AND period_kind = %s AND period_start = %s "
+                           f"AND metric IN ({in_keys})", [source.tree, period.kind, day, *keys])
+            _load(cursor, source, period, rows, stamp)
+            return len(rows)
         _stage(cursor, rows)
         # "WHERE true" lets SQLite tell the SELECT from the ON CONFLICT clause
         cursor.execute(
@@ -96,12 +137,15 @@ def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: 
     started = time.monotonic()
     if values is None:
         values = compute_all_depths(source, period, now, max_depth)
+    depth = stored_depth(source.tree) if max_depth is None else max_depth
     with transaction.atomic():
         stamp = timezone.now()
-        count = _store(source, period, values, stamp)
+        run = SnapshotRun.objects.select_for_update().filter(
+            tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key).first()
+        count = _store(source, period, values, stamp, empty=run is None)
         SnapshotRun.objects.update_or_create(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
-            defaults={"refreshed_at": stamp, "rows": count, "stale": False,
+            defaults={"refreshed_at": stamp, "rows": count, "stale": False, "max_depth": depth,
                       "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
     return count
 
@@ -181,7 +225,7 @@ def do_refresh(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None =
     now = now or timezone.now()
     started = time.monotonic()
     work = plan(kinds=kinds, day=day, full=full, now=now, sources=sources)
-    depths = {tree: _max_depth(tree) for tree in TREES}
+    depths = {tree: stored_depth(tree) for tree in TREES}
     stored, by_source = 0, {}
     stock: dict[str, dict] = {}
     for (key, period), source in work:
