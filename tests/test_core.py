@@ -82,3 +82,19 @@ def test_login_page_counts_remaining_attempts_and_locks(client, county):
 def test_session_settings_expire_after_thirty_idle_minutes(settings):
     assert settings.SESSION_COOKIE_AGE == 1800 and settings.SESSION_SAVE_EVERY_REQUEST
     assert settings.AXES_FAILURE_LIMIT == 5 and settings.AXES_COOLOFF_TIME == 0.5
+
+
+def test_date_widgets_render_iso_so_the_browser_date_picker_shows_them():
+    """zh-hans lists 2026/11/20 first; an <input type="date"> shows only ISO values (it would appear blank)."""
+    import datetime as dt
+
+    from django import forms
+    from django.utils import translation
+
+    class DayForm(forms.Form):
+        day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    with translation.override("zh-hans"):
+        assert 'value="2026-11-20"' in str(DayForm(initial={"day": dt.date(2026, 11, 20)})["day"])
+        typed = DayForm({"day": "2026/11/20"})
+        assert typed.is_valid() and typed.cleaned_data["day"] == dt.date(2026, 11, 20)

@@ -155,6 +155,7 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- Locale ---------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["dangjian.formats"]  # ISO dates first, so <input type="date"> shows the value
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
