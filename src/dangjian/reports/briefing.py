@@ -258,7 +258,7 @@ def _stock_period(node: Node, period: Period, key: str, now) -> tuple[Period, st
         return period, ""
     today = timezone.localdate(now) if now else timezone.localdate()
     current = Period.of("month", today)
-    return current, f"（{period.label}未保存统计快照，以下为截至{cn_date(today)}的数据）"
+    return current, f"（{period.label}未保存统计快照，以下为当前数据。）"
 
 
 def _key_figures(nodes, period, area, now) -> list[Block]:
