@@ -239,8 +239,10 @@ def test_refresh_is_idempotent_and_follows_changes(rich):
     assert first["periods"] == 2 * len(SOURCES)  # today's day and month of every source
     rows = snapshot_rows()
     assert rows and SnapshotRun.objects.count() == 2 * len(SOURCES)
+    assert first["inserted"] == first["values"] > 0
     again = services.do_refresh(now=NOW)
     assert again["values"] == first["values"]
+    assert (again["inserted"], again["updated"], again["deleted"]) == (0, 0, 0)
     assert snapshot_rows() == rows  # the same rows, ids included: nothing rewritten
     # snapshots equal the live figures for every node of both trees, day and month
     for tree in ("org", "region"):
@@ -252,7 +254,8 @@ def test_refresh_is_idempotent_and_follows_changes(rich):
     Member.all_objects.filter(pk=rich.members["c"].pk).update(deleted_at=NOW)
     assert queries.metric_values(root, MARCH, ["members.minority"], now=NOW) == {"members.minority": 1}
     assert queries.live_values(root, MARCH, ["members.minority"], now=NOW) == {"members.minority": 0}
-    services.do_refresh(now=NOW)
+    changed = services.do_refresh(now=NOW)
+    assert changed["inserted"] == 0 and changed["updated"] > 0 and changed["deleted"] > 0
     assert queries.metric_values(root, MARCH, ["members.minority", "members.total"], now=NOW) == {
         "members.minority": 0, "members.total": 3}
     assert not Snapshot.objects.filter(path=root.path, metric="members.minority").exists()  # zero: no row

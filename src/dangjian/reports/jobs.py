@@ -5,4 +5,4 @@ from .services import do_refresh
 
 def run_refresh(now=None) -> dict:
     summary = do_refresh(now=now)
-    return {"periods": summary["periods"], "values": summary["values"], "seconds": summary["seconds"]}
+    return {k: summary[k] for k in ("periods", "values", "inserted", "updated", "deleted", "seconds")}

@@ -24,7 +24,8 @@ class Snapshot(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "统计快照"
         constraints = [
-            # also the index that reads one node's metrics for one period
+            # also the index that reads one node's metrics for one period, and a node's series (trends: one
+            # metric for a list of months, one index descent per month)
             models.UniqueConstraint(fields=["tree", "period_kind", "period_start", "path", "metric"],
                                     name="snapshot_once"),
         ]
@@ -32,8 +33,6 @@ class Snapshot(models.Model):
             # the children of a node for one metric and period: depth = d + 1 AND path LIKE 'prefix%'
             models.Index(fields=["tree", "period_kind", "period_start", "metric", "depth", "path"],
                          name="snapshot_children", opclasses=["", "", "", "", "", "varchar_pattern_ops"]),
-            # a node's series (trends): one metric over many periods
-            models.Index(fields=["tree", "path", "metric", "period_kind", "period_start"], name="snapshot_series"),
         ]
 
     def __str__(self):

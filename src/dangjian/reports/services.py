@@ -55,24 +55,21 @@ def compute_all_depths(source: Source, period: Period, now: dt.datetime, max_dep
 STAGE = "reports_snapshot_stage"
 
 
-def _stage(cursor, rows: list[tuple[str, int, str, float]]) -> None:
-    """Load (path, depth, metric, value) rows into the session's temporary staging table: COPY on PostgreSQL,
-    multi-row INSERTs elsewhere."""
-    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} "
-                   "(path varchar(255) NOT NULL, depth integer NOT NULL, metric varchar(64) NOT NULL, "
-                   "value double precision NOT NULL, PRIMARY KEY (path, metric))")
-    cursor.execute(f"DELETE FROM {STAGE}")
-    if connection.vendor == "postgresql":
-        with cursor.copy(f"COPY {STAGE} (path, depth, metric, value) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        cursor.execute(f"ANALYZE {STAGE}")
+def _update_values(cursor, changed: list[tuple[int, float]], moment) -> None:
+    """Set new values on existing rows by id: through a temporary table filled by COPY on PostgreSQL, row by row
+    (executemany) elsewhere."""
+    table = connection.ops.quote_name(Snapshot._meta.db_table)
+    if connection.vendor != "postgresql":
+        cursor.executemany(f"UPDATE {table} SET value = %s, refreshed_at = %s WHERE id = %s",
+                           [(value, moment, pk) for pk, value in changed])
         return
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        marks = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
-        cursor.execute(f"INSERT INTO {STAGE} (path, depth, metric, value) VALUES {marks}",
-                       [v for row in chunk for v in row])
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (id bigint PRIMARY KEY, value double precision)")
+    cursor.execute(f"TRUNCATE {STAGE}")
+    with cursor.copy(f"COPY {STAGE} (id, value) FROM STDIN") as copy:
+        for row in changed:
+            copy.write_row(row)
+    cursor.execute(f"UPDATE {table} t SET value = s.value, refreshed_at = %s FROM {STAGE} s WHERE t.id = s.id",
+                   [moment])
 
 
 def _load(cursor, source: Source, period: Period, rows: list[tuple[str, int, str, float]], stamp) -> None:
@@ -95,45 +92,43 @@ def _load(cursor, source: Source, period: Period, rows: list[tuple[str, int, str
 
 
 def _store(source: Source, period: Period, values: dict[str, dict[str, float]], stamp: dt.datetime,
-           empty: bool = False) -> int:
-    """Make the stored values of (source, period) equal `values`: insert new ones, update changed ones (rows
-    whose value did not change are not written), delete those that became 0. `empty`: nothing is stored for the
-    (source, period) yet, so the rows are loaded directly. Returns the number of values."""
+           empty: bool = False) -> dict:
+    """Make the stored values of (source, period) equal `values` (an upsert): insert the new ones, update the
+    changed ones, delete those that became 0; rows whose value did not change are not written. `empty`: nothing
+    is stored for the (source, period) yet, so every row is loaded directly. Returns the counts."""
     steplen = TREES[source.tree].steplen
     rows = [(path, len(path) // steplen, key, float(value))
             for path, keyed in values.items() for key, value in keyed.items() if value]
-    table = connection.ops.quote_name(Snapshot._meta.db_table)
-    day = Snapshot._meta.get_field("period_start").get_db_prep_save(period.start, connection)
     moment = Snapshot._meta.get_field("refreshed_at").get_db_prep_save(stamp, connection)
-    keys = list(source.keys)
-    in_keys = ", ".join(["%s"] * len(keys))
+    stored = Snapshot.objects.filter(tree=source.tree, period_kind=period.kind, period_start=period.start,
+                                     metric__in=source.keys)
+    existing: dict[tuple[str, str], tuple[int, float]] = {}
+    if not empty:
+        existing = {(path, key): (pk, value) for pk, path, key, value in
+                    stored.values_list("id", "path", "metric", "value").iterator(chunk_size=20_000)}
+    elif stored.exists():  # a run was lost: start afresh
+        stored.delete()
+    new, changed = [], []
+    for path, depth, key, value in rows:
+        old = existing.pop((path, key), None)
+        if old is None:
+            new.append((path, depth, key, value))
+        elif old[1] != value:
+            changed.append((old[0], value))
+    gone = [pk for pk, _ in existing.values()]
     with connection.cursor() as cursor:
-        if empty:
-            cursor.execute(f"DELETE FROM {table} WHERE tree = %s AND period_kind = %s AND period_start = %s "
-                           f"AND metric IN ({in_keys})", [source.tree, period.kind, day, *keys])
-            _load(cursor, source, period, rows, stamp)
-            return len(rows)
-        _stage(cursor, rows)
-        # "WHERE true" lets SQLite tell the SELECT from the ON CONFLICT clause
-        cursor.execute(
-            f"INSERT INTO {table} (tree, path, depth, period_kind, period_start, metric, value, refreshed_at) "
-            f"SELECT %s, path, depth, %s, %s, metric, value, %s FROM {STAGE} WHERE true "
-            "ON CONFLICT (tree, period_kind, period_start, path, metric) DO UPDATE SET value = excluded.value, "
-            f"depth = excluded.depth, refreshed_at = excluded.refreshed_at WHERE {table}.value <> excluded.value",
-            [source.tree, period.kind, day, moment])
-        cursor.execute(
-            f"DELETE FROM {table} WHERE tree = %s AND period_kind = %s AND period_start = %s "
-            f"AND metric IN ({in_keys}) AND NOT EXISTS (SELECT 1 FROM {STAGE} s "
-            f"WHERE s.path = {table}.path AND s.metric = {table}.metric)",
-            [source.tree, period.kind, day, *keys])
-        cursor.execute(f"DELETE FROM {STAGE}")
-    return len(rows)
+        _load(cursor, source, period, new, stamp)
+        if changed:
+            _update_values(cursor, changed, moment)
+    for start in range(0, len(gone), 10_000):
+        Snapshot.objects.filter(pk__in=gone[start:start + 10_000]).delete()
+    return {"values": len(rows), "inserted": len(new), "updated": len(changed), "deleted": len(gone)}
 
 
 def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: int | None = None,
-                   values: dict | None = None) -> int:
+                   values: dict | None = None) -> dict:
     """Compute (unless `values` is given: a stock source computed once for several periods) and store one source
-    for one day or month, in one transaction; returns the number of stored values."""
+    for one day or month, in one transaction; returns {"values", "inserted", "updated", "deleted"}."""
     started = time.monotonic()
     if values is None:
         values = compute_all_depths(source, period, now, max_depth)
@@ -142,12 +137,12 @@ def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: 
         stamp = timezone.now()
         run = SnapshotRun.objects.select_for_update().filter(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key).first()
-        count = _store(source, period, values, stamp, empty=run is None)
+        counts = _store(source, period, values, stamp, empty=run is None)
         SnapshotRun.objects.update_or_create(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
-            defaults={"refreshed_at": stamp, "rows": count, "stale": False, "max_depth": depth,
+            defaults={"refreshed_at": stamp, "rows": counts["values"], "stale": False, "max_depth": depth,
                       "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
-    return count
+    return counts
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[Period]:
@@ -220,13 +215,14 @@ def plan(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None = None,
 def do_refresh(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None = None, full: bool = False,
                now: dt.datetime | None = None, sources: Iterable[str] | None = None) -> dict:
     """Compute the snapshots `plan` names and store them (upsert; idempotent). Returns a summary:
-    {"periods": number of (source, period) computed, "values": values stored, "seconds": …,
-     "full": bool, "by_source": {source: periods}}."""
+    {"periods": number of (source, period) computed, "values": values held, "inserted", "updated", "deleted":
+     rows written, "seconds": …, "full": bool, "by_source": {source: periods}, "pruned_days": rows removed}."""
     now = now or timezone.now()
     started = time.monotonic()
     work = plan(kinds=kinds, day=day, full=full, now=now, sources=sources)
     depths = {tree: stored_depth(tree) for tree in TREES}
-    stored, by_source = 0, {}
+    totals = dict.fromkeys(("values", "inserted", "updated", "deleted"), 0)
+    by_source: dict[str, int] = {}
     stock: dict[str, dict] = {}
     for (key, period), source in work:
         values = None
@@ -234,11 +230,12 @@ def do_refresh(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None =
             if key not in stock:
                 stock[key] = compute_all_depths(source, period, now, depths[source.tree])
             values = stock[key]
-        stored += refresh_source(source, period, now, depths[source.tree], values)
+        for name, n in refresh_source(source, period, now, depths[source.tree], values).items():
+            totals[name] += n
         by_source[key] = by_source.get(key, 0) + 1
     pruned = prune_days(timezone.localdate(now))
-    summary = {"periods": len(work), "values": stored, "seconds": round(time.monotonic() - started, 2),
-               "full": full, "by_source": by_source, "pruned_days": pruned}
+    summary = {"periods": len(work), **totals, "seconds": round(time.monotonic() - started, 2), "full": full,
+               "by_source": by_source, "pruned_days": pruned}
     return summary
 
 

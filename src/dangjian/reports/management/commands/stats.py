@@ -42,7 +42,8 @@ class Command(BaseCommand):
         if opts["format"] == "json":
             self.stdout.write(json.dumps(summary, ensure_ascii=False))
             return
-        self.stdout.write(f"已计算 {summary['periods']} 个（数据源, 周期），写入 {summary['values']} 个数值，"
+        self.stdout.write(f"已计算 {summary['periods']} 个（数据源, 周期），共 {summary['values']} 个数值"
+                          f"（新增 {summary['inserted']}，更新 {summary['updated']}，删除 {summary['deleted']}），"
                           f"用时 {summary['seconds']} 秒")
 
     def do_show(self, opts):
