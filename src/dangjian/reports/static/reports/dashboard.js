@@ -105,15 +105,17 @@
     const rows = (figs || []).filter((f) => f.value);
     if (!rows.length) return empty(id);
     // a narrow panel: the names go on the labels instead of a legend that would page
-    const narrow = !big() && $(id).clientWidth < 230;
+    const width = $(id).clientWidth;
+    const narrow = !big() && width < 230;
+    const tiny = big() && width < 230;  // the 大屏's severity donut: the legend names the slices, no labels
     c.setOption(base({
       tooltip: Object.assign(base().tooltip, { trigger: "item", formatter: (p) => `${esc(p.name)}：${esc(p.data.display)}（${p.percent}%）` }),
       legend: { show: !narrow, bottom: 0, textStyle: { color: T.text, fontSize: fs(11) }, itemWidth: 10, itemHeight: 10, type: "scroll", pageTextStyle: { color: T.text } },
       color: colors || T.palette,
       series: [{
-        type: "pie", radius: narrow ? ["30%", "48%"] : ["36%", "58%"], center: ["50%", narrow ? "50%" : "45%"], avoidLabelOverlap: true, minShowLabelAngle: 4,
-        label: { color: T.text, fontSize: fs(11), overflow: "none", formatter: (p) => (narrow ? `${p.name}\n` : "") + `${p.percent.toFixed(1)}%` },
-        labelLine: { length: 6, length2: 6 },
+        type: "pie", radius: narrow ? ["30%", "48%"] : tiny ? ["40%", "64%"] : big() ? ["30%", "50%"] : ["36%", "58%"], center: ["50%", narrow ? "50%" : "45%"], avoidLabelOverlap: true, minShowLabelAngle: 4,
+        label: { show: !tiny, color: T.text, fontSize: fs(11), overflow: "none", formatter: (p) => (narrow ? `${p.name}\n` : "") + `${p.percent.toFixed(1)}%` },
+        labelLine: { show: !tiny, length: 6, length2: 6 },
         data: rows.map((f) => item(f)),
       }],
     }), true);
