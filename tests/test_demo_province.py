@@ -5,6 +5,7 @@ On PostgreSQL it runs the real bulk-load path (indexes dropped and rebuilt, coun
 tests use transactional databases: forked workers must see committed rows and no test transaction's locks."""
 
 import datetime as dt
+import importlib
 from collections import Counter
 from io import StringIO
 
@@ -21,13 +22,19 @@ from dangjian.demo.province import build_province
 from dangjian.members.models import ContactLog, Member, MobileStay, Transfer
 from dangjian.orgs.models import BranchCommittee, CommitteeSeat, PartyOrg
 from dangjian.places.models import Region
+from dangjian.tickets.models import Assignment, Ticket, TicketCounter, TicketEvent
+from dangjian.units.models import Department
 
 TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture
 def province(transactional_db):
-    return build_province(counties=3, county_members=600, seed=7, today=TODAY, workers=2)
+    from django.apps import apps
+
+    # a transactional test database is emptied after each test, the shipped ticket categories too
+    importlib.import_module("dangjian.tickets.migrations.0002_categories").load(apps, None)
+    return build_province(counties=3, county_members=600, seed=7, today=TODAY, workers=2, county_tickets=1500)
 
 
 def test_counts_match_the_database(province):
@@ -133,6 +140,50 @@ def test_branch_life_refers_to_the_right_people(province):
     assert MobileStay.objects.filter(returned_on=None).count() == Member.objects.filter(is_mobile=True).count()
 
 
+def test_tickets_lie_in_their_grids_and_follow_their_lifecycle(province):
+    assert province["tickets"] == Ticket.objects.count()
+    assert province["assignments"] == Assignment.objects.count()
+    assert province["events"] == TicketEvent.objects.count()
+    assert province["departments"] == Department.objects.count()
+    assert 3 * 1400 <= Ticket.objects.count() <= 3 * 1500
+    assert all(not problems for problems in Department.objects.find_problems())
+    # the place: a grid of the ticket's county; the assignments copy it; stations of the ticket's township
+    assert set(Ticket.objects.values_list("grid__level", flat=True).distinct()) == {"grid"}
+    assert not Ticket.objects.exclude(region_path=F("grid__path")).exists()
+    assert not Assignment.objects.exclude(region_path=F("ticket__region_path")).exists()
+    assert not Assignment.objects.exclude(grid=F("ticket__grid")).exists()
+    assert not Assignment.objects.exclude(department_path=F("department__path")).exists()
+    for county in Region.objects.filter(depth=1):
+        tickets = Ticket.objects.filter(region_path__startswith=county.path)
+        assert 1400 <= tickets.count() <= 1500
+        assert not Assignment.objects.filter(ticket__in=tickets).exclude(department__region__path__startswith=county.path).exists()
+    stations = Assignment.objects.filter(department__kind="station")
+    assert stations.count() > Assignment.objects.count() * 0.6
+    assert not stations.exclude(region_path__startswith=F("department__region__path")).exists()
+    # numbers unique over the province, day counters at the last number issued
+    assert Ticket.objects.values("number").distinct().count() == Ticket.objects.count()
+    last = Ticket.objects.filter(number__startswith="GD20261130").order_by("-number").first()
+    assert TicketCounter.objects.get(day=dt.date(2026, 11, 30)).last >= int(last.number[10:])
+    # three years up to today, mostly closed, some still open, a few overdue
+    first = Ticket.objects.order_by("created_at").first().created_at.date()
+    assert dt.date(2023, 12, 1) <= first <= dt.date(2023, 12, 5)
+    assert Ticket.objects.order_by("-created_at").first().created_at.date() <= TODAY
+    statuses = Counter(Ticket.objects.values_list("status", flat=True))
+    assert statuses["closed"] > Ticket.objects.count() * 0.85 and statuses["rejected"] > 0 and statuses["merged"] > 0
+    assert not Ticket.objects.filter(status="closed", closed_at=None).exists()
+    assert not Ticket.objects.filter(status="merged", duplicate_of=None).exists()
+    roles = Counter(Assignment.objects.values_list("role", flat=True))
+    assert roles["lead"] > roles["assist"] > 0
+    # every ticket's log starts with its report; each dispatch has its event; closed tickets a close event
+    kinds = Counter(TicketEvent.objects.values_list("kind", flat=True))
+    assert kinds["report"] == Ticket.objects.count()
+    assert kinds["dispatch"] + kinds["whistle"] == Assignment.objects.count()
+    assert kinds["close"] == statuses["closed"]
+    assert 5 <= TicketEvent.objects.count() / Ticket.objects.count() <= 9
+    assert not TicketEvent.objects.filter(kind="report").exclude(at=F("ticket__created_at")).exists()
+    assert not TicketEvent.objects.filter(kind="close").exclude(at=F("ticket__closed_at")).exists()
+
+
 def test_refuses_a_database_that_is_not_empty(province):
     with pytest.raises(DemoError, match="空数据库"):
         build_province(counties=1, county_members=100, today=TODAY)
@@ -160,10 +211,14 @@ def test_sqlite_refuses_the_province_scale():
 
 @pytest.mark.django_db(transaction=True)
 def test_command():
+    from django.apps import apps
+
+    importlib.import_module("dangjian.tickets.migrations.0002_categories").load(apps, None)
     out = StringIO()
     call_command("demo", "--scale", "province", "--counties", "2", "--county-members", "200", "--workers", "1",
-                 stdout=out)
+                 "--county-tickets", "300", stdout=out)
     text = out.getvalue()
     assert "示范省已生成" in text
     assert f"{Member.all_objects.count():,} 名" in text
     assert Region.objects.filter(depth=1).count() == 2
+    assert f"{Ticket.objects.count():,} 件（近三年）" in text and Ticket.objects.count() > 500

@@ -16,7 +16,10 @@ benchmarks (`bench/scenarios/checkup.py`) and `dangjian demo --scale province`.
   year of meetings of every kind at realistic frequencies with deliberate gaps (plus the quarter before, so the
   first quarter and the last year are complete), attendance for the meetings of the last ATTENDANCE_MONTHS
   months, dues profiles and 12 months of dues payments (with arrears), study records for the last and the
-  current year, transfers (received, open, expired, returned) and mobile members with their contact logs.
+  current year, transfers (received, open, expired, returned) and mobile members with their contact logs;
+- with `county_tickets` (`dangjian demo --scale province`: 100,000 a county, 10 million in all), the departments
+  (county departments, utilities, township stations) and three years of work orders with their assignments and
+  events (province_tickets, dangjian.demo.ticket_bulk).
 
 Each county is generated from its own seeded random generator, so the data does not depend on how the counties
 are spread over worker processes. Ids are assigned here in per-county blocks (above the tables' current maximum)
@@ -52,7 +55,10 @@ from dangjian.branchlife.models import Attendance, DuesPayment, DuesProfile, Mee
 from dangjian.members.models import ContactLog, Member, MobileStay, Transfer
 from dangjian.orgs.models import BranchCommittee, CommitteeSeat, PartyOrg
 from dangjian.places.models import Region
+from dangjian.tickets.models import Assignment, Ticket, TicketCategory, TicketCounter, TicketEvent
+from dangjian.units.models import Department
 
+from . import province_tickets
 from .ledger import DemoError, ledger_is_empty
 from .province_county import _County
 from .province_life import FLUSH_ROWS
@@ -61,12 +67,16 @@ PROVINCE_NAME = "示范省"
 DEFAULT_COUNTIES = 100
 MAX_COUNTIES = 100  # the ID-number sequence space is shared out between at most 100 counties (see _id_number)
 DEFAULT_COUNTY_MEMBERS = 30_000
+DEFAULT_COUNTY_TICKETS = 100_000  # for `dangjian demo --scale province`: 10 million over 100 counties
 PROVINCE_SQLITE_MAX_MEMBERS = 20_000
 ATTENDANCE_MONTHS = 7  # attendance rows for the meetings of the last 7 months (the 6-month absence rule and a margin)
 
 # The big tables whose secondary indexes are dropped during a PostgreSQL load and built again afterwards.
 BULK_TABLES = [Member, PartyOrg, Region, Meeting, Attendance, DuesProfile, DuesPayment, StudyRecord,
-               BranchCommittee, CommitteeSeat, Transfer, MobileStay, ContactLog]  # fmt: skip
+               BranchCommittee, CommitteeSeat, Transfer, MobileStay, ContactLog, Department, Ticket, Assignment,
+               TicketEvent]  # fmt: skip
+# The tables that get ids in per-county blocks (see Plan.first_id); their sequences are moved past them at the end.
+BLOCK_TABLES = (Region, PartyOrg, Member, BranchCommittee, Meeting, Department, Ticket, Assignment)
 
 # Invented county names (two characters + 县); the prefectures 3690–3698 do not exist in GB/T 2260, so no
 # synthetic ID number can be a real person's.
@@ -90,6 +100,9 @@ class Plan:
     base_ids: dict  # model label → the table's current maximum id
     strides: dict  # model label → the id block of one county
     names: list  # the counties' names
+    county_tickets: int = 0  # work orders a county (0: none, and no departments)
+    dept_roots: int = 0  # existing department roots
+    ticket_categories: tuple = ()  # (id, time limit, time unit) of the active sub-categories
 
     @property
     def factor(self) -> float:
@@ -114,11 +127,12 @@ def _county_names(seed: int, counties: int) -> list[str]:
     return names
 
 
-def _strides(county_members: int) -> dict:
+def _strides(county_members: int, county_tickets: int = 0) -> dict:
     factor = county_members / DEFAULT_COUNTY_MEMBERS
     tree = int(2500 * max(factor, 0.05)) + 500
     return {Region._meta.label: tree, PartyOrg._meta.label: tree, Member._meta.label: int(county_members * 1.3) + 500,
-            BranchCommittee._meta.label: tree, Meeting._meta.label: tree * 45}  # fmt: skip
+            BranchCommittee._meta.label: tree, Meeting._meta.label: tree * 45, Department._meta.label: 400,
+            Ticket._meta.label: county_tickets + 100, Assignment._meta.label: int(county_tickets * 1.25) + 1000}  # fmt: skip
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -213,6 +227,7 @@ COUNTY_STEPS = [
     lambda c: c.build_dues(),
     lambda c: c.build_study(),
     lambda c: c.build_mobile(),
+    province_tickets.build_tickets,
 ]
 
 
@@ -259,10 +274,10 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str, str]]:
     return found
 
 
-def _drop_indexes() -> list[tuple[str, str, str, str]]:
+def _drop_indexes(models=BULK_TABLES) -> list[tuple[str, str, str, str]]:
     dropped = []
     with connection.cursor() as c:
-        for model in BULK_TABLES:
+        for model in models:
             table = model._meta.db_table
             for kind, name, definition in _secondary_indexes(c, table):
                 if kind == "index":
@@ -286,7 +301,7 @@ def _restore_indexes(dropped, log) -> None:
 
 def _finish_postgres(log) -> None:
     with connection.cursor() as c:
-        for model in (Region, PartyOrg, Member, BranchCommittee, Meeting):
+        for model in (*BLOCK_TABLES, TicketEvent):
             table = model._meta.db_table
             c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                       f"GREATEST((SELECT max(id) FROM \"{table}\"), 1))")  # fmt: skip
@@ -300,28 +315,35 @@ def _finish_postgres(log) -> None:
 
 # --- the province -----------------------------------------------------------------------------------------
 def make_plan(counties: int, county_members: int, seed: int, today: dt.date | None,
-              attendance_months: int = ATTENDANCE_MONTHS) -> Plan:  # fmt: skip
+              attendance_months: int = ATTENDANCE_MONTHS, county_tickets: int = 0) -> Plan:  # fmt: skip
     if not 1 <= counties <= MAX_COUNTIES:
         raise DemoError(f"县的数量应在 1 到 {MAX_COUNTIES} 之间，实际为 {counties}")
     if county_members < 50:
         raise DemoError(f"每县党员数应不少于 50 名，实际为 {county_members}")
+    if county_tickets < 0:
+        raise DemoError(f"每县事件工单数不能为负数，实际为 {county_tickets}")
     now = timezone.now()
     if today is not None and today != timezone.localdate(now):
         now = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=1), dt.time(18)))
     today = today or timezone.localdate(now)
     base = {}
-    for model in (Region, PartyOrg, Member, BranchCommittee, Meeting):
+    for model in BLOCK_TABLES:
         base[model._meta.label] = model._base_manager.order_by("-pk").values_list("pk", flat=True).first() or 0
     return Plan(seed=seed, counties=counties, county_members=county_members, today=today, now=now,
                 attendance_months=attendance_months, region_roots=Region.objects.get_root_nodes().count(),
-                org_roots=PartyOrg.objects.get_root_nodes().count(), base_ids=base, strides=_strides(county_members),
-                names=_county_names(seed, counties))
+                org_roots=PartyOrg.objects.get_root_nodes().count(), base_ids=base,
+                strides=_strides(county_members, county_tickets), names=_county_names(seed, counties),
+                county_tickets=county_tickets, dept_roots=Department.objects.get_root_nodes().count(),
+                ticket_categories=tuple(TicketCategory.objects.filter(parent__isnull=False, is_active=True)
+                                        .order_by("code").values_list("pk", "time_limit", "time_unit")))  # fmt: skip
 
 
 def build_province(counties: int = DEFAULT_COUNTIES, county_members: int = DEFAULT_COUNTY_MEMBERS, seed: int = 1,
                    today: dt.date | None = None, workers: int | None = None,
-                   attendance_months: int = ATTENDANCE_MONTHS, log=None) -> dict:  # fmt: skip
+                   attendance_months: int = ATTENDANCE_MONTHS, county_tickets: int = 0, log=None) -> dict:  # fmt: skip
     """Build 示范省 into an empty ledger; returns the counts written and the seconds each phase took.
+
+    `county_tickets` work orders a county over the three years before `today` (0: no tickets, no departments).
 
     On PostgreSQL `workers` processes (default: the number of CPUs, at most 4) build counties in parallel; on
     SQLite the province is built in this process and may hold at most PROVINCE_SQLITE_MAX_MEMBERS members."""
@@ -333,7 +355,9 @@ def build_province(counties: int = DEFAULT_COUNTIES, county_members: int = DEFAU
         raise DemoError(f"省级规模（{counties} 个县、{counties * county_members:,} 名党员）只能生成到 PostgreSQL 数据库中"
                         f"（设置 DATABASE_URL）；SQLite 上最多生成 {PROVINCE_SQLITE_MAX_MEMBERS:,} 名党员，"
                         "请用 --counties 和 --county-members 缩小规模。")
-    plan = make_plan(counties, county_members, seed, today, attendance_months)
+    plan = make_plan(counties, county_members, seed, today, attendance_months, county_tickets)
+    if county_tickets and not plan.ticket_categories:
+        raise DemoError("没有启用的事件分类，无法生成事件工单")
     started = time.perf_counter()
     totals: Counter = Counter()
     seconds = {}
@@ -341,6 +365,8 @@ def build_province(counties: int = DEFAULT_COUNTIES, county_members: int = DEFAU
         with transaction.atomic():
             for i in range(counties):
                 totals.update(_build_county(plan, i))
+            if county_tickets:
+                TicketCounter.objects.bulk_create(province_tickets.day_counters(plan))
         seconds["load"] = round(time.perf_counter() - started, 1)
         return {**dict(totals), "counties": counties, "seconds": seconds, "today": plan.today.isoformat()}
 
@@ -373,6 +399,8 @@ def build_province(counties: int = DEFAULT_COUNTIES, county_members: int = DEFAU
     seconds["indexes"] = round(time.perf_counter() - indexed, 1)
     if failed is not None:
         raise failed
+    if county_tickets:
+        TicketCounter.objects.bulk_create(province_tickets.day_counters(plan), batch_size=1000)
     analyzed = time.perf_counter()
     _finish_postgres(log)
     seconds["vacuum_analyze"] = round(time.perf_counter() - analyzed, 1)
@@ -396,5 +424,9 @@ def province_counts() -> dict:
         "attendance": Attendance.objects.count(),
         "dues_payments": DuesPayment.objects.count(),
         "study_records": StudyRecord.objects.count(),
+        "departments": Department.objects.count(),
+        "tickets": Ticket.objects.count(),
+        "assignments": Assignment.objects.count(),
+        "ticket_events": TicketEvent.objects.count(),
     }
 

@@ -12,7 +12,12 @@ from dangjian.accounts.services import AccountError
 from dangjian.demo.data import DEMO_PASSWORD
 from dangjian.demo.generator import build_demo
 from dangjian.demo.ledger import DemoError, demo_accounts, ledger_is_empty, reset_ledger
-from dangjian.demo.province import DEFAULT_COUNTIES, DEFAULT_COUNTY_MEMBERS, build_province
+from dangjian.demo.province import (
+    DEFAULT_COUNTIES,
+    DEFAULT_COUNTY_MEMBERS,
+    DEFAULT_COUNTY_TICKETS,
+    build_province,
+)
 from dangjian.tickets.models import Ticket
 
 
@@ -51,7 +56,7 @@ class Command(BaseCommand):
             choices=["county", "province"],
             default="county",
             help="county：示范县（默认）；province：示范省，约 100 个县、300 万名党员、15 万个党组织，"
-            "一年的组织生活、党费和学习记录（仅限 PostgreSQL，约需十几分钟）",
+            "一年的组织生活、党费和学习记录，近三年 1000 万件事件工单（仅限 PostgreSQL，约需一小时以内）",
         )
         parser.add_argument(
             "--counties", type=int, default=DEFAULT_COUNTIES, help=f"示范省的县数（默认 {DEFAULT_COUNTIES}，最多 100）"
@@ -61,6 +66,12 @@ class Command(BaseCommand):
             type=int,
             default=DEFAULT_COUNTY_MEMBERS,
             help=f"示范省每县的党员数（默认 {DEFAULT_COUNTY_MEMBERS}）；组织和区划的数量随之缩放",
+        )
+        parser.add_argument(
+            "--county-tickets",
+            type=int,
+            default=DEFAULT_COUNTY_TICKETS,
+            help=f"示范省每县近三年的事件工单数（默认 {DEFAULT_COUNTY_TICKETS:,}，0 表示不生成工单和职能部门）",
         )
         parser.add_argument("--workers", type=int, default=None, help="示范省并行生成的进程数（默认为 CPU 数）")
 
@@ -101,7 +112,8 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     reset_ledger()
             c = build_province(counties=options["counties"], county_members=options["county_members"], seed=seed,
-                               workers=options["workers"], log=self.stdout.write)
+                               county_tickets=options["county_tickets"], workers=options["workers"],
+                               log=self.stdout.write)
         except DemoError as exc:
             raise CommandError(
                 f"{exc}如确需清空现有数据后重新生成，请加 --reset（将删除全部台账数据，不可恢复）。"
@@ -120,6 +132,9 @@ class Command(BaseCommand):
             ("党费", f"{c.get('dues_profiles', 0):,} 人设定标准，缴纳记录 {c.get('dues_payments', 0):,} 条"),
             ("学习记录", f"{c.get('study_records', 0):,} 条"),
             ("组织关系转接", f"{c.get('transfers', 0):,} 件；流动党员联系记录 {c.get('contact_logs', 0):,} 条"),
+            ("职能部门", f"{c.get('departments', 0):,} 个（县直部门、公用事业单位、乡镇站所）"),
+            ("事件工单", f"{c.get('tickets', 0):,} 件（近三年），派单记录 {c.get('assignments', 0):,} 条，"
+                         f"办理日志 {c.get('events', 0):,} 条"),
         ]
         for label, value in lines:
             out.write(f"  {_pad(label, 14)}{value}")
