@@ -259,6 +259,11 @@ def test_refresh_is_idempotent_and_follows_changes(rich):
     assert queries.metric_values(root, MARCH, ["members.minority", "members.total"], now=NOW) == {
         "members.minority": 0, "members.total": 3}
     assert not Snapshot.objects.filter(path=root.path, metric="members.minority").exists()  # zero: no row
+    # a full rebuild compares with the rows themselves: a row lost behind the refresh's back comes back
+    Snapshot.objects.filter(path=root.path, metric="members.total").delete()
+    assert services.do_refresh(now=NOW)["inserted"] == 0  # same digest: not even read
+    assert services.do_refresh(now=NOW, full=True)["inserted"] >= 2  # the day's and the month's (and past months)
+    assert Snapshot.objects.filter(path=root.path, metric="members.total").count() == 2
     assert Snapshot.objects.get(path=root.path, metric="members.total", period_kind="month").value == 3
 
 
@@ -352,7 +357,8 @@ def test_children_ranking_and_variables(rich):
 def list_total(client, url) -> int:
     response = client.get(url)
     assert response.status_code == 200, url
-    return response.context["page_obj"].paginator.count
+    count = response.context["page_obj"].paginator.count
+    return getattr(count, "value", count)  # a capped count (list pages at province scale) or a plain number
 
 
 @pytest.mark.django_db

@@ -122,7 +122,7 @@ def compute(group) -> dict:
     counts = {k: Count("id", filter=q) for k, q in member_filters(today).items()}
     qs = group.grouped(Member.objects.annotate(occupation=occupation_case()), "org_path", "occupation")
     rows = []
-    for row in qs.annotate(**counts):
+    for row in group.fetch(qs.annotate(**counts)):
         occupation = row.pop("occupation")
         row[f"occ_{occupation}"] = row["total"]  # party members of this occupation
         rows.append(row)

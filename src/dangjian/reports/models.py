@@ -51,6 +51,8 @@ class SnapshotRun(models.Model):
     rows = models.PositiveIntegerField("行数", default=0)
     max_depth = models.PositiveSmallIntegerField("保存到的层级", default=0,
                                                  help_text="更深的节点不保存快照，读取时直接计算（其子树很小）")
+    digest = models.CharField("数值摘要", max_length=32, blank=True, default="",
+                              help_text="全部数值的摘要：重算结果不变时不读不写快照")
     seconds = models.FloatField("用时（秒）", default=0)
     stale = models.BooleanField("待重算", default=False)
 

@@ -7,6 +7,7 @@ never half of them, and a province rebuild does not hold one lock for its whole 
 """
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Iterable
 
@@ -125,10 +126,24 @@ def _store(source: Source, period: Period, values: dict[str, dict[str, float]], 
     return {"values": len(rows), "inserted": len(new), "updated": len(changed), "deleted": len(gone)}
 
 
+def digest(values: dict[str, dict[str, float]]) -> str:
+    """An order-independent digest of the values (the sum of a 64-bit hash of each (path, key, value), and their
+    number): equal digests mean, but for a 2^-64 chance, equal values."""
+    total, count = 0, 0
+    for path, keyed in values.items():
+        for key, value in keyed.items():
+            if value:
+                total += int.from_bytes(hashlib.blake2b(f"{path}\x1f{key}\x1f{float(value)!r}".encode(),
+                                                        digest_size=8).digest(), "big")
+                count += 1
+    return f"{total % 2**64:016x}{count:x}"[:32]
+
+
 def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: int | None = None,
-                   values: dict | None = None) -> dict:
+                   values: dict | None = None, force: bool = False) -> dict:
     """Compute (unless `values` is given: a stock source computed once for several periods) and store one source
-    for one day or month, in one transaction; returns {"values", "inserted", "updated", "deleted"}."""
+    for one day or month, in one transaction; returns {"values", "inserted", "updated", "deleted"}. When the values'
+    digest equals the stored run's, nothing is read or written (unless `force`: then the rows are compared)."""
     started = time.monotonic()
     if values is None:
         values = compute_all_depths(source, period, now, max_depth)
@@ -137,11 +152,15 @@ def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: 
         stamp = timezone.now()
         run = SnapshotRun.objects.select_for_update().filter(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key).first()
-        counts = _store(source, period, values, stamp, empty=run is None)
+        sign = digest(values)
+        if not force and run is not None and run.digest == sign and run.max_depth == depth:
+            counts = {"values": run.rows, "inserted": 0, "updated": 0, "deleted": 0}  # nothing changed
+        else:
+            counts = _store(source, period, values, stamp, empty=run is None)
         SnapshotRun.objects.update_or_create(
             tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
             defaults={"refreshed_at": stamp, "rows": counts["values"], "stale": False, "max_depth": depth,
-                      "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
+                      "digest": sign, "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
     return counts
 
 
@@ -230,7 +249,7 @@ def do_refresh(*, kinds: Iterable[str] = ("day", "month"), day: dt.date | None =
             if key not in stock:
                 stock[key] = compute_all_depths(source, period, now, depths[source.tree])
             values = stock[key]
-        for name, n in refresh_source(source, period, now, depths[source.tree], values).items():
+        for name, n in refresh_source(source, period, now, depths[source.tree], values, force=full).items():
             totals[name] += n
         by_source[key] = by_source.get(key, 0) + 1
     pruned = prune_days(timezone.localdate(now))
