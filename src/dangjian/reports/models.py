@@ -24,15 +24,15 @@ class Snapshot(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "统计快照"
         constraints = [
-            # also the index that reads one node's metrics for one period, and a node's series (trends: one
-            # metric for a list of months, one index descent per month)
+            # also the index of a node's series (trends: one metric for a list of months, a descent per month)
             models.UniqueConstraint(fields=["tree", "period_kind", "period_start", "path", "metric"],
                                     name="snapshot_once"),
         ]
         indexes = [
-            # the children of a node for one metric and period: depth = d + 1 AND path LIKE 'prefix%'
-            models.Index(fields=["tree", "period_kind", "period_start", "metric", "depth", "path"],
-                         name="snapshot_children", opclasses=["", "", "", "", "", "varchar_pattern_ops"]),
+            # a node's figures (depth = d AND path = p) and its children's (depth = d + 1 AND path LIKE 'p%') for
+            # one period: both one range of this index, whatever the size of the period
+            models.Index(fields=["tree", "period_kind", "period_start", "depth", "path", "metric"],
+                         name="snapshot_nodes", opclasses=["", "", "", "", "varchar_pattern_ops", ""]),
         ]
 
     def __str__(self):
