@@ -447,6 +447,9 @@ def test_statistical_table_page(client, rich):
     for t in tables.TABLES:
         assert client.get(reverse("report-tables"), {"table": t.key}).status_code == 200
     assert client.get(reverse("report-tables"), {"table": "nonsense"}).status_code == 404
+    past = client.get(reverse("report-tables"), {"year": "2020"})
+    assert "2020年没有保存统计快照" in past.content.decode()
+    assert all(c["value"] is None for r in past.context["built"].rows for c in r["cells"])
     bad_year = client.get(reverse("report-tables"), {"year": "1900"})
     assert bad_year.status_code == 200 and "统计年度“1900”无效" in bad_year.content.decode()
     orgs = client.get(reverse("report-tables"), {"table": "org_kind", "scope": "D0101"}).context["built"]

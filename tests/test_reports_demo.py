@@ -108,6 +108,11 @@ def test_demo_figures_match_the_rows(demo):
     assert sum(values[k] for k in values if k.startswith("members.occ_")) == values["members.total"]
     assert values["members.occ_farmer"] > 0 and values["members.occ_retired"] > 0
     assert values["members.occ_professional"] > 0 and values["members.occ_worker"] > 0
+    # the member list's occupation filter (a plain condition) agrees with the CASE the figures group on
+    from dangjian.members.metrics import OCCUPATION_LABELS, PARTY, occupation_q
+
+    for code in OCCUPATION_LABELS:
+        assert Member.objects.filter(PARTY).filter(occupation_q(code)).count() == values[f"members.occ_{code}"], code
     kinds = Counter(PartyOrg.objects.filter(status="active").values_list("kind", flat=True))
     for kind in PartyOrg.Kind:
         assert values[f"orgs.{kind.value}"] == kinds[kind.value], kind

@@ -122,9 +122,9 @@ class MemberFilterSet(filters.FilterSet):
         return queryset.filter(join_period_q(value))
 
     def in_occupation(self, queryset, name, value):
-        from .metrics import occupation_case
+        from .metrics import occupation_q
 
-        return queryset.annotate(occupation=occupation_case()).filter(occupation=value)
+        return queryset.filter(occupation_q(value))
 
 
 def _metric_choices(kind: str) -> list[tuple[str, str]]:

@@ -50,6 +50,26 @@ def occupation_case():
     return Case(*whens, default=Value(OTHER_OCCUPATION[0]), output_field=CharField())
 
 
+def occupation_q(code: str) -> Q:
+    """The members whose job text is of occupation `code`, as a plain condition (no annotation): it has one of the
+    code's words and none of the words of the occupations tried before it — the same first match as the CASE."""
+
+    def any_word(words) -> Q:
+        q = Q(pk__in=[])
+        for word in words:
+            q |= Q(job__contains=word)
+        return q
+
+    earlier: list[str] = []
+    for key, _, words in OCCUPATIONS:
+        if key == code:
+            return any_word(words) & ~any_word(earlier)
+        earlier += words
+    if code == OTHER_OCCUPATION[0]:
+        return ~any_word(earlier)
+    raise ValueError(code)
+
+
 def occupation_of(job: str) -> str:
     for code, _, words in OCCUPATIONS:
         if any(word in (job or "") for word in words):

@@ -45,6 +45,9 @@ def stat_tables(request):
         raise Http404("没有这张统计表")
     built = tables.build(tables.TABLES_BY_KEY[key], node, year)
     this_year = timezone.localdate().year
+    if not warning and all(c["value"] is None for r in built.rows for c in r["cells"]):
+        warning = (f"{year}年没有保存统计快照（快照自系统运行起按月保存，年度数据取当年12月的快照），"
+                   "无法给出该年度的数字")
     return render(request, "reports/tables.html", {
         "title": "党内统计", "built": built, "node": node, "year": year, "warning": warning,
         "tables": tables.TABLES, "current": key, "years": list(range(this_year, this_year - 10, -1)),
