@@ -184,12 +184,19 @@ def run(rows: int | None = None, workers: str | None = None, rebuild: bool | Non
         ("  ratio to the member rules of the full run", f"{m['ratio']:.0f}×", None),
         ("  ratio to the whole full run", f"{m['ratio_to_full']:.0f}×", None),
         ("peak RSS of the measuring process", f"{m['peak_rss_mb']:.0f} MiB", None),
+        ("full run CPU s: python / backend / other processes",
+         f"{m['cpu']['full_run']['python_cpu']:.0f} / {m['cpu']['full_run']['backend_cpu']:.0f} / "
+         f"{m['cpu']['full_run']['other_cpu']:.0f}", None),
         ("database size", size, None),
     ]  # fmt: skip
     print_table(f"checkup — PostgreSQL, {m['members']:,} members, as of {AS_OF}", table)
     print("per rule (seconds inside the rule during the full run, findings):")
     for rule_id, r in sorted(m["per_rule"].items(), key=lambda kv: -kv[1]["seconds"]):
         print(f"  {rule_id:<44}{r['seconds']:8.2f} s {r['findings']:>9,}")
+    other = m["cpu"]["full_run"]["other_cpu"] / max(m["cpu"]["full_run"]["wall"], 1)
+    if other > 0.3:
+        print(f"note: other processes used {other:.1f} of the 2 cores during the full run (load average {loads[0]} → "
+              f"{loads[1]}); the figures are slower than on an idle machine.")
     for rule_id, e in m["explain"].items():
         print(f"\nslow rule {rule_id}: its slowest query took {e['ms']:.0f} ms; plan:\n  " + "\n  ".join(e["plan"][:25]))
     return {
@@ -217,6 +224,7 @@ def run(rows: int | None = None, workers: str | None = None, rebuild: bool | Non
         "database": {"name": DATABASE, "size": size, "postgres": m["postgres_version"],
                      "settings": m["postgres_settings"]},
         "load_average": loads,
+        "cpu": m["cpu"],
         "goals": [g.as_dict() for g in goals],
     }
 

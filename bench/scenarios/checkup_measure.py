@@ -44,6 +44,36 @@ class Recorder:
                 self.queries[self.current].append((time.perf_counter() - started, sql, params))
 
 
+class Cpu:
+    """CPU seconds of this process, of its PostgreSQL backend and of the whole machine between two moments, so the
+    figures say how much of the two cores the run had (other helpers, tests and servers share them)."""
+
+    def __init__(self):
+        import psutil
+        from django.db import connection
+
+        with connection.cursor() as c:
+            c.execute("SELECT pg_backend_pid()")
+            self.backend = psutil.Process(c.fetchone()[0])
+        self.own = psutil.Process()
+        self.start = self._now()
+
+    def _now(self):
+        import psutil
+
+        machine = psutil.cpu_times()
+        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+        own, backend = self.own.cpu_times(), self.backend.cpu_times()
+        return time.perf_counter(), busy, own.user + own.system, backend.user + backend.system
+
+    def split(self) -> dict:
+        end = self._now()
+        wall, busy, own, backend = (b - a for a, b in zip(self.start, end, strict=True))
+        other = max(0.0, busy - own - backend)  # includes PostgreSQL's parallel workers for this run
+        return {"wall": round(wall, 1), "python_cpu": round(own, 1), "backend_cpu": round(backend, 1),
+                "other_cpu": round(other, 1), "cores_busy": round(busy / wall, 2) if wall else None}
+
+
 def _truncate_findings():
     from django.db import connection
 
@@ -197,11 +227,14 @@ def measure(as_of: dt.date, share: float, slow_rule_seconds: float) -> dict:
 
     print(f"    one county: {root.name} ({n:,} members) …", flush=True)
     _truncate_findings()
+    cpu = Cpu()
     _, county_eval, county_store, _ = _full_run(as_of, root.path)
+    county_cpu = cpu.split()
     _, county_eval_warm, county_store_warm, _ = _full_run(as_of, root.path)
 
     print("    full run, whole province …", flush=True)
     _truncate_findings()
+    cpu = Cpu()
     registry.RULES.update({rid: recorder.wrap(rule) for rid, rule in original.items()})
     try:
         with connection.execute_wrapper(recorder):
@@ -209,7 +242,10 @@ def measure(as_of: dt.date, share: float, slow_rule_seconds: float) -> dict:
     finally:
         registry.RULES.clear()
         registry.RULES.update(original)
-    print(f"      evaluate {evaluate_seconds:.1f} s, store {store_seconds:.1f} s, {len(found):,} findings", flush=True)
+    full_cpu = cpu.split()
+    print(f"      evaluate {evaluate_seconds:.1f} s, store {store_seconds:.1f} s, {len(found):,} findings; CPU s: "
+          f"python {full_cpu['python_cpu']}, backend {full_cpu['backend_cpu']}, other processes {full_cpu['other_cpu']}",
+          flush=True)
     print("    second run (findings stored) …", flush=True)
     _, rerun_eval, rerun_store, rerun_stored = _full_run(as_of)
 
@@ -226,7 +262,8 @@ def measure(as_of: dt.date, share: float, slow_rule_seconds: float) -> dict:
             continue
         ms, sql, params = max(recorder.queries[rid], key=lambda q: q[0])
         print(f"    EXPLAIN ANALYZE the slowest query of {rid} ({ms:.1f} s) …", flush=True)
-        explain[rid] = {"ms": round(ms * 1000, 1), "sql": sql[:4000], "plan": _explain(sql, params)}
+        explain[rid] = {"ms": round(ms * 1000, 1), "sql": sql[:4000], "params": [str(p) for p in params or ()],
+                        "plan": _explain(sql, params)}
 
     print(f"    naive: a {share:.0%} sample of members, one at a time …", flush=True)
     naive = naive_sample(as_of, share)
@@ -249,10 +286,11 @@ def measure(as_of: dt.date, share: float, slow_rule_seconds: float) -> dict:
         "county_seconds": round(county_eval + county_store, 2),
         "county": {"name": root.name, "code": root.code, "path": root.path, "members": n,
                    "evaluate_seconds": round(county_eval, 2), "store_seconds": round(county_store, 2),
-                   "second_run_seconds": round(county_eval_warm + county_store_warm, 2)},
+                   "second_run_seconds": round(county_eval_warm + county_store_warm, 2), "cpu": county_cpu},
         "per_rule": per_rule, "member_rules_seconds": round(member_rule_seconds, 2),
         "naive": naive, "naive_extrapolated_seconds": round(extrapolated, 1),
         "ratio": round(extrapolated / member_rule_seconds, 1) if member_rule_seconds else None,
         "ratio_to_full": round(extrapolated / full, 1) if full else None,
         "explain": explain, "postgres_version": version, "postgres_settings": pg_settings,
+        "cpu": {"full_run": full_cpu, "county": county_cpu},
     }  # fmt: skip
