@@ -10,7 +10,7 @@ from collections import Counter
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count, F, Q
 
@@ -222,3 +222,14 @@ def test_command():
     assert f"{Member.all_objects.count():,} 名" in text
     assert Region.objects.filter(depth=1).count() == 2
     assert f"{Ticket.objects.count():,} 件（近三年）" in text and Ticket.objects.count() > 500
+
+
+@pytest.mark.django_db(transaction=True)
+def test_command_refuses_to_reset_a_huge_ledger(monkeypatch):
+    from dangjian.demo.management.commands import demo
+
+    build_province(counties=1, county_members=100, today=TODAY, workers=1)
+    monkeypatch.setattr(demo, "RESET_MAX_MEMBERS", 50)
+    with pytest.raises(CommandError, match="新建一个空数据库"):
+        call_command("demo", "--scale", "province", "--reset", "--counties", "1", stdout=StringIO())
+    assert Region.objects.filter(depth=1).count() == 1

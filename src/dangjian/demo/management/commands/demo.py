@@ -18,7 +18,10 @@ from dangjian.demo.province import (
     DEFAULT_COUNTY_TICKETS,
     build_province,
 )
+from dangjian.members.models import Member
 from dangjian.tickets.models import Ticket
+
+RESET_MAX_MEMBERS = 200_000  # beyond this, deleting row by row through the ORM takes hours: use a new database
 
 
 def _width(text: str) -> int:
@@ -107,6 +110,11 @@ class Command(BaseCommand):
 
     def handle_province(self, seed: int, reset: bool, options: dict) -> None:
         started = time.monotonic()
+        if reset and Member.all_objects.count() > RESET_MAX_MEMBERS:
+            raise CommandError(
+                f"数据库中已有 {Member.all_objects.count():,} 名党员，--reset 逐条删除需要数小时；"
+                "请新建一个空数据库（createdb 后执行 dangjian migrate），再生成示范省。"
+            )
         try:
             if reset:
                 with transaction.atomic():
