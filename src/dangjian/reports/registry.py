@@ -15,7 +15,18 @@ Three kinds of entries:
   rate = numerator / denominator, None when the denominator is 0.
 
 Every count is additive over the tree (a node's value is the sum over the records whose path starts with the
-node's path), which is what makes one query per depth possible.
+node's path): a refresh groups once at the deepest depth it keeps and sums upwards exactly; a per-node read groups
+on the node's own path. Adding figures to an app (see members/metrics.py, tickets/metrics.py)::
+
+    def compute(group):                      # every node of one depth, one query
+        qs = group.grouped(Visit.objects.filter(visited_on__gte=group.period.start,
+                                                visited_on__lt=group.period.end), "region_path")
+        return group.rows(qs.annotate(visits=Count("id")), prefix="visits.")
+
+    def register():                          # from AppConfig.ready
+        register_source(Source("visits.done", "region", "flow", ("visits.visits",), compute),
+                        [Metric("visits.visits", "走访户次", "次", "region", records=…)])
+        register_metric(Metric("visits.per_grid", …, numerator="visits.visits", denominator="…"))
 """
 
 import calendar
