@@ -579,3 +579,26 @@ def test_deep_nodes_beyond_the_stored_depth_are_computed_live(rich, settings):
     branch = [r["values"]["members.total"] for r in
               queries.children_values(node(rich.town_a_org), MARCH, ["members.total"], now=NOW)]
     assert branch == [2, 0]  # 东风村党支部 (a, c), the grid branch: live, under a stored node
+
+
+@pytest.mark.django_db
+def test_a_refresh_that_loses_a_race_compares_with_the_winner(rich, monkeypatch):
+    """Two refreshes storing the same new period: the one whose load collides retries against the stored rows."""
+    from django.db import IntegrityError
+
+    real_load, calls = services._load, []
+
+    def colliding(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint snapshot_once")
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_load", colliding)
+    counts = services.refresh_source(SOURCES["members.ledger"], MARCH, NOW)
+    assert counts["inserted"] == counts["values"] > 0 and len(calls) == 2
+    assert queries.metric_values(node(rich.county_org), MARCH, ["members.total"], now=NOW) == {"members.total": 4}
+    # rows left behind without their run (a run deleted by hand) are replaced, not duplicated
+    SnapshotRun.objects.all().delete()
+    monkeypatch.setattr(services, "_load", real_load)
+    assert services.refresh_source(SOURCES["members.ledger"], MARCH, NOW)["inserted"] == counts["values"]

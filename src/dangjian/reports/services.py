@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -148,20 +148,27 @@ def refresh_source(source: Source, period: Period, now: dt.datetime, max_depth: 
     if values is None:
         values = compute_all_depths(source, period, now, max_depth)
     depth = stored_depth(source.tree) if max_depth is None else max_depth
-    with transaction.atomic():
-        stamp = timezone.now()
-        run = SnapshotRun.objects.select_for_update().filter(
-            tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key).first()
-        sign = digest(values)
-        if not force and run is not None and run.digest == sign and run.max_depth == depth:
-            counts = {"values": run.rows, "inserted": 0, "updated": 0, "deleted": 0}  # nothing changed
-        else:
-            counts = _store(source, period, values, stamp, empty=run is None)
-        SnapshotRun.objects.update_or_create(
-            tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
-            defaults={"refreshed_at": stamp, "rows": counts["values"], "stale": False, "max_depth": depth,
-                      "digest": sign, "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
-    return counts
+    sign = digest(values)
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                stamp = timezone.now()
+                run = SnapshotRun.objects.select_for_update().filter(
+                    tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key).first()
+                if not force and run is not None and run.digest == sign and run.max_depth == depth:
+                    counts = {"values": run.rows, "inserted": 0, "updated": 0, "deleted": 0}  # nothing changed
+                else:
+                    counts = _store(source, period, values, stamp, empty=run is None)
+                SnapshotRun.objects.update_or_create(
+                    tree=source.tree, period_kind=period.kind, period_start=period.start, source=source.key,
+                    defaults={"refreshed_at": stamp, "rows": counts["values"], "stale": False, "max_depth": depth,
+                              "digest": sign, "seconds": round(time.monotonic() - started, 3)})  # fmt: skip
+            return counts
+        except IntegrityError:
+            # another refresh stored this (source, period) first, between our look and our load: compare with it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _months_between(first: dt.date, last: dt.date) -> list[Period]:
