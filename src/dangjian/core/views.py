@@ -4,17 +4,21 @@ import io
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 
+from .pagination import CursorError, keyset_page
 from .services import do_export
 
 
 class ObjectListView(LoginRequiredMixin, View):
-    """A list page declared as queryset + filterset + columns, with pagination and xlsx export."""
+    """A list page declared as queryset + filterset + columns, with pagination and xlsx export.
+
+    Pages are keyset pages in the queryset's ordering (core.pagination): "next / previous" links carry a signed
+    cursor, the total is counted up to a cap ("10,000+" beyond it), and the export takes every filtered row.
+    A cursor that was altered or belongs to other filters gives the first page with status 400 and says why."""
 
     model = None
     filterset_class = None
@@ -40,10 +44,17 @@ class ObjectListView(LoginRequiredMixin, View):
             qs = filterset.qs
         if export:
             return self.export(qs)
-        page = Paginator(qs, self.paginate_by).get_page(request.GET.get("page"))
+        status, cursor_error = 200, ""
+        try:
+            page = keyset_page(qs, request.GET, self.paginate_by)
+        except CursorError as exc:
+            status, cursor_error = 400, f"{exc}，已显示第一页。"
+            params = request.GET.copy()
+            params.pop("cursor", None)
+            page = keyset_page(qs, params, self.paginate_by)
         params = request.GET.copy()
-        params.pop("page", None)
-        params.pop("export", None)
+        for name in ("page", "export", "cursor"):
+            params.pop(name, None)
         query = params.urlencode()
         return render(request, self.template_name, {
             "title": self.title,
@@ -56,7 +67,8 @@ class ObjectListView(LoginRequiredMixin, View):
             "export_query": (f"{query}&" if query else "") + urlencode({"export": "xlsx"}),
             "can_export": bool(self.export_object_type) and request.user.can("export"),
             "actions": self.get_actions(),
-        })  # fmt: skip
+            "cursor_error": cursor_error,
+        }, status=status)  # fmt: skip
 
     def export_table(self, qs):
         """(headers, rows, unmasked) for the export; pages with personal data override this."""
