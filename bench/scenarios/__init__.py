@@ -13,6 +13,7 @@ SCENARIOS: dict[str, str] = {
     "import-members": "scenarios.import_members",
     "tickets": "scenarios.tickets",
     "checkup": "scenarios.checkup",
+    "dashboard": "scenarios.dashboard",
 }
 
 
