@@ -88,6 +88,9 @@ def test_figures_equal_hand_counts(dash):
     assert values(members["gender"]) == {"members.male": 1, "members.female": 1}
     age = values(members["age"])
     assert age["members.age_41_45"] == 2 and sum(age.values()) == 2  # both born in 1985
+    pyramid = {row["band"]: (row["male"]["value"], row["female"]["value"]) for row in members["pyramid"]}
+    assert pyramid["41至45岁"] == (1, 1) and sum(m + f for m, f in pyramid.values()) == 2
+    assert list(pyramid)[0] == "30岁及以下"  # youngest band first
     education = values(members["education"])
     assert education["members.edu_bachelor"] == 1 and education["members.edu_college"] == 1
     assert sum(education.values()) == 2

@@ -123,6 +123,8 @@ def member_filters(today: dt.date) -> dict[str, Q]:
     f["minority"] = PARTY & ~Q(ethnicity="01")
     for band, _ in AGE_BANDS:
         f[_age_key(band)] = PARTY & age_band_q(band, today)
+        for gender in ("male", "female"):  # the age pyramid
+            f[f"{gender}_{_age_key(band)}"] = PARTY & Q(gender=gender) & age_band_q(band, today)
     f["age_35_below"] = PARTY & _young_q(today)
     for code, key in EDUCATION_KEYS.items():
         f[f"edu_{key}"] = PARTY & Q(education=code)
@@ -185,6 +187,11 @@ def register() -> None:
     for i, (band, label) in enumerate(AGE_BANDS):
         m.append(Metric(f"members.{_age_key(band)}", label, "人", "org", records=_list(age_band=band, **party),
                         group="年龄", order=300 + i))
+    for i, (band, label) in enumerate(AGE_BANDS):
+        for j, (gender, word) in enumerate((("male", "男"), ("female", "女"))):
+            m.append(Metric(f"members.{gender}_{_age_key(band)}", f"{label}{word}党员", "人", "org",
+                            records=_list(age_band=band, gender=gender, **party), group="年龄性别",
+                            order=340 + 2 * i + j))
     m.append(Metric("members.age_35_below", "35岁及以下党员", "人", "org", group="年龄", order=320,
                     records=_list(age_band="18-35", **party)))
     for i, (code, key) in enumerate(EDUCATION_KEYS.items()):
