@@ -19,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.accounts.services import do_create_user
+from dangjian.checkup.engine import run as run_checkup
 from dangjian.members.models import Member
 from dangjian.orgs.models import PartyOrg
 from dangjian.places.models import Building, Household, Region
+from dangjian.reports.services import do_refresh
 from dangjian.units.models import Department, Unit
 
 from . import data
@@ -626,4 +628,8 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     builder.build_accounts(county)
     build_tickets(builder, seed, now)
     build_recruitment(builder.people, seed, builder.today, _secretary_branch())
-    return {**demo_counts(county), **recruitment_counts()}
+    # The health check and the statistics snapshots, as the daily tick would make them: the 体检报告, 本月待办 and
+    # the dashboards have their figures from the first start.
+    checkup = run_checkup("", builder.today)
+    do_refresh(now=now)
+    return {**demo_counts(county), **recruitment_counts(), "findings_open": checkup["opened"]}

@@ -98,6 +98,17 @@ def delete_recruitment() -> None:
         model.objects.all().delete()
 
 
+def delete_derived() -> None:
+    """What the checkup and the statistics computed from the ledger: findings and their queue and daily runs,
+    snapshots and their runs. County rule settings go with their organisations; uploaded briefing templates and
+    the recruitment rule sets are configuration and stay."""
+    from dangjian.checkup.models import DailyRun, Finding, QueuedSubtree
+    from dangjian.reports.models import Snapshot, SnapshotRun
+
+    for model in (Finding, QueuedSubtree, DailyRun, Snapshot, SnapshotRun):
+        model.objects.all().delete()
+
+
 def reset_ledger() -> None:
     """Delete every ledger row: work orders (with their events, dispatches and photos), grid workers and
     their visits, members, organisations, departments, units, households, buildings, places, users other
@@ -106,6 +117,7 @@ def reset_ledger() -> None:
         delete_tickets()
         delete_branch_life()
         delete_recruitment()
+        delete_derived()
         User.objects.filter(is_superuser=False).delete()
         Member.all_objects.all().delete()
         PartyOrg.objects.all().delete()

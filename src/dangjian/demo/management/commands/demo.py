@@ -171,6 +171,7 @@ class Command(BaseCommand):
                 f"县直部门 {c['county_departments']} 个，乡镇站所 {c['stations']} 个，公用事业单位 {c['utilities']} 个",
             ),
             ("发展党员", f"{c.get('recruitment_cases', 0)} 人（进行中 {c.get('recruitment_open', 0)} 人）"),
+            ("制度体检", f"待整改问题 {c.get('findings_open', 0)} 个"),
             ("单位", f"{c['units']} 个"),
             ("楼栋 / 住户", f"{c['buildings']} 栋，{c['households']} 户"),
             (
