@@ -631,5 +631,5 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     # The health check and the statistics snapshots, as the daily tick would make them: the 体检报告, 本月待办 and
     # the dashboards have their figures from the first start.
     checkup = run_checkup("", builder.today)
-    do_refresh(now=now)
+    do_refresh(now=now, full=True)  # every month with tickets, so the trends have their history
     return {**demo_counts(county), **recruitment_counts(), "findings_open": checkup["opened"]}
