@@ -102,6 +102,11 @@ class _Person:
 class _County(BranchLife):
     """Builds county `i` of the plan and writes it through a _Sink."""
 
+    # Committee gaps (the demo county lowers them, see county_life): a branch of 7 or more full members without a
+    # committee, a term overdue; committee sizes and their weights.
+    committee_gaps = (0.08, 0.05)
+    committee_sizes = ((3, 5, 4, 7, 2, 6, 9), (50, 38, 5, 3, 1.5, 2, 0.5))
+
     def __init__(self, plan: "Plan", i: int, sink: "_Sink"):
         self.plan, self.i, self.sink = plan, i, sink
         self.rng = random.Random(f"{plan.seed}-county-{i}")
@@ -501,18 +506,18 @@ class _County(BranchLife):
         for node in [*parents, *(b.org for b in self.branches)]:
             b = branch_by_org.get(node.id)
             pool = holders[node.id]
-            if b is not None and (len(pool) < 7 or rng.random() < 0.08):
+            if b is not None and (len(pool) < 7 or rng.random() < self.committee_gaps[0]):
                 continue
             if len(pool) < 3:
                 continue
-            size = rng.choices([3, 5, 4, 7, 2, 6, 9], weights=[50, 38, 5, 3, 1.5, 2, 0.5])[0]
+            size = rng.choices(*self.committee_sizes)[0]
             size = min(size, len(pool))
             years = term_years_for(SimpleNamespace(kind=node.fields["kind"], region_id=node.fields["region_id"],
                                                    region=SimpleNamespace(level=node.fields["level"])))
             length = years * 365
             r = rng.random()
             postponed = approved_postponement = None
-            if r < 0.05:  # overdue: the term ended before today
+            if r < self.committee_gaps[1]:  # overdue: the term ended before today
                 elected = today - dt.timedelta(days=length + rng.randint(1, 500))
                 if rng.random() < 0.5:
                     ends = add_years(elected, years)

@@ -45,6 +45,12 @@ def _month_add(day: dt.date, months: int) -> dt.date:
 class BranchLife:
     """Builds the branch-life records of a _County (see province_county)."""
 
+    # How often the records have gaps (a builder may lower them: the demo county, see county_life).
+    meeting_miss = (0.04, 0.4)  # a meeting not held, in an ordinary branch and in a slack one
+    dues_gaps = (0.015, 0.022, 0.052)  # cumulative: stopped 3–5 months ago, 6 or more months ago, missed one month
+    study_short = 0.06  # a member short of the year's hours
+    contact_lost = (0.03, 0.10)  # cumulative: a mobile member out of contact over 2 years, 6 months or more
+
     # --- meetings and attendance ------------------------------------------------------------------------
     def build_meetings(self) -> None:
         """Meetings of every kind from the start of the quarter a year back until yesterday: monthly 主题党日 on the
@@ -67,7 +73,7 @@ class BranchLife:
         meeting_columns = ("id", "org_id", "org_path", "kind", "held_on", "topic", "chair_id", "minutes",
                            "vote_subject", "due_voters", "present_voters", "recorded_by_id")
         for b in self.branches:
-            miss = 0.4 if b.weak else 0.04
+            miss = self.meeting_miss[1] if b.weak else self.meeting_miss[0]
             chair = self.secretaries.get(b.org.id)
             people = self.live(b)
             theme_day = rng.randint(1, 25)
@@ -175,11 +181,12 @@ class BranchLife:
             profiles.append((p.id, category, None if base is None else str(base), monthly, start.isoformat()))
             r = rng.random()
             stop = None
-            if r < 0.015:
+            stopped, long_stopped, skipped = self.dues_gaps
+            if r < stopped:
                 stop = DUES_MONTHS - rng.randint(3, 5)
-            elif r < 0.022:
+            elif r < long_stopped:
                 stop = DUES_MONTHS - rng.randint(6, 12)
-            skip = rng.randrange(DUES_MONTHS - 1) if 0.022 <= r < 0.052 else None
+            skip = rng.randrange(DUES_MONTHS - 1) if long_stopped <= r < skipped else None
             voluntary_month = rng.randrange(DUES_MONTHS) if rng.random() < 0.002 else None
             for k, month in enumerate(months):
                 if month < start or k == skip or (stop is not None and k >= stop):
@@ -225,7 +232,7 @@ class BranchLife:
                 first = max(first, p.joined)
                 if first > last:
                     continue
-                target = need * portion * (rng.uniform(0.3, 0.9) if rng.random() < 0.06 else rng.uniform(1.0, 1.5))
+                target = need * portion * (rng.uniform(0.3, 0.9) if rng.random() < self.study_short else rng.uniform(1.0, 1.5))
                 count = max(count, math.ceil(target / 20))  # a day's record holds at most 24 hours
                 per = max(math.ceil(target / count * 2) / 2, 0.5)
                 for _ in range(count):
@@ -250,9 +257,9 @@ class BranchLife:
             left = today - dt.timedelta(days=rng.randint(200, 2400))
             stays.append((p.id, left.isoformat(), rng.choice(DESTINATIONS), "外出务工", None))
             r = rng.random()
-            if r < 0.03:
+            if r < self.contact_lost[0]:
                 latest = today - dt.timedelta(days=rng.randint(731, 1000))
-            elif r < 0.10:
+            elif r < self.contact_lost[1]:
                 latest = today - dt.timedelta(days=rng.randint(185, 700))
             else:
                 latest = today - dt.timedelta(days=rng.randint(1, 150))
