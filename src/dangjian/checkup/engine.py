@@ -5,10 +5,12 @@ resolves and later comes back).
 County settings (RuleSetting) are merged over each rule's defaults per subtree: an organisation is checked with
 the deepest setting above it, the rest of the tree with the defaults, and every violation is counted once."""
 
+import contextlib
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from . import params as rule_params
 from .models import Finding, RuleSetting
@@ -69,64 +71,167 @@ def _evaluate_rule(rule: Rule, path: str, as_of: dt.date, settings: list[Setting
             yield v
 
 
-def evaluate(path: str = "", as_of: dt.date | None = None, rules=None, params=None) -> list[tuple[str, Violation]]:
-    """(rule id, violation) for every selected rule over the subtree at `path` ('' = everything). `params`
-    ({rule id: {name: value}}) overrides the stored settings, for trying values out."""
+def violations(path: str = "", as_of: dt.date | None = None, rules=None, params=None):
+    """(rule id, violation) for every selected rule over the subtree at `path` ('' = everything), as the rules
+    yield them, one rule after another. `params` ({rule id: {name: value}}) overrides the stored settings, for
+    trying values out."""
     as_of = as_of or dt.date.today()
     selected = list(rules or sorted(RULES))
     settings = load_settings(selected, path)
-    found = []
     for rule in (RULES[r] for r in selected):
         extra = (params or {}).get(rule.id, {})
-        found += [(rule.id, v) for v in _evaluate_rule(rule, path, as_of, settings.get(rule.id, []), extra)]
-    return found
+        for v in _evaluate_rule(rule, path, as_of, settings.get(rule.id, []), extra):
+            yield rule.id, v
 
 
-UPDATED_FIELDS = ["subject_code", "org_path", "severity", "message", "citation", "due", "last_seen", "status",
-                  "resolved_on", "first_seen", "waived_by", "waived_reason", "waived_at"]  # fmt: skip
+def evaluate(path: str = "", as_of: dt.date | None = None, rules=None, params=None) -> list[tuple[str, Violation]]:
+    """The violations (see `violations`) as a list, read with the run's database settings."""
+    with tuned():
+        return list(violations(path, as_of, rules, params))
 
 
-@transaction.atomic
-def run(path: str = "", as_of: dt.date | None = None, rules=None, params=None, found=None) -> dict:
-    """Evaluate (unless `found` is given) and store: returns counts of opened, still open, resolved.
+# PostgreSQL settings for the statements of a checkup (SET LOCAL: they end with its transaction). The rules'
+# aggregates hash or sort a few million members at province scale: with the default 4 MB work_mem they spill to
+# disk in batches; 256 MB keeps them in memory (each hash or sort node of a query may take that much, a run holds
+# one query at a time). JIT compiling costs about 0.4 s a query and gains nothing on these plans. Parallel workers
+# are off: on two cores the per-member aggregates ran slower gathered from workers (Gather Merge of millions of
+# groups) than in one process, and a run shares the machine with the web workers.
+RUN_SETTINGS = {"jit": "off", "work_mem": "256MB", "max_parallel_workers_per_gather": "0"}
 
-    A finding that was resolved and is found again opens again (a waiver given before does not carry over)."""
-    as_of = as_of or dt.date.today()
-    if found is None:
-        found = evaluate(path, as_of, rules, params)
-    selected = rules or sorted(RULES)
-    existing = {(f.rule, f.subject, f.subject_id, f.key): f
-                for f in Finding.objects.filter(rule__in=selected, org_path__startswith=path)}
-    seen, new, changed, seen_again, kept = set(), [], [], [], 0
+
+@contextlib.contextmanager
+def tuned():
+    """A transaction (or savepoint) with RUN_SETTINGS in force on PostgreSQL."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as c:
+                for name, value in RUN_SETTINGS.items():
+                    c.execute("SELECT set_config(%s, %s, true)", [name, value])
+        yield
+
+
+# ---- storing the findings -------------------------------------------------------------------------------------
+# The violations of a run go into a temporary table (COPY on PostgreSQL, executemany elsewhere), then three
+# statements do the rest: a count of those already stored, one INSERT … ON CONFLICT … DO UPDATE that opens the new
+# ones and brings the others up to date (only where something changed), and one UPDATE that resolves the open and
+# waived findings of the subtree and rules that were not seen. No finding is loaded into Python.
+SEEN = "checkup_seen"
+SEEN_COLUMNS = ("rule", "subject", "subject_id", "key", "subject_code", "org_path", "severity", "message", "citation",
+                "due")  # fmt: skip
+SEEN_TYPES = ("varchar(80)", "varchar(8)", "bigint", "varchar(40)", "varchar(40)", "varchar(255)", "varchar(8)",
+              "varchar(500)", "varchar(300)", "date")  # fmt: skip
+KEY = ("rule", "subject", "subject_id", "key")
+CHUNK = 20_000  # rows buffered between two loads (the rules' queries and a COPY cannot interleave)
+# the finding's own columns compared with the violation's: a change of any of them (or of last_seen) is written
+COMPARED = ("subject_code", "org_path", "severity", "message", "citation", "due")
+
+
+def _seen_rows(found):
+    """The temporary table's rows: each (rule, subject, subject id, key) once, the first violation winning.
+    `found` comes one rule after another (as `violations` yields it), so one rule's keys are held at a time."""
+    adapt = connection.ops.adapt_datefield_value
+    current, keys, done = None, set(), set()
     for rule_id, v in found:
-        key = (rule_id, v.subject, v.subject_id, v.key)
-        if key in seen:
+        if rule_id != current:
+            if rule_id in done:
+                raise ValueError(f"violations of {rule_id} must come together, one rule after another")
+            done.add(current)
+            current, keys = rule_id, set()
+            rule = RULES[rule_id]
+            citation = str(rule.citation)[:300]
+        key = (v.subject, v.subject_id, v.key)
+        if key in keys:
             continue
-        seen.add(key)
-        rule = RULES[rule_id]
-        fields = dict(subject_code=v.subject_code, org_path=v.org_path, severity=v.severity or rule.severity,
-                      message=v.message[:500], citation=str(rule.citation)[:300], due=v.due, last_seen=as_of)
-        f = existing.get(key)
-        if f is None:
-            new.append(Finding(rule=rule_id, subject=v.subject, subject_id=v.subject_id, key=v.key, first_seen=as_of,
-                               **fields))
-            continue
-        kept += 1
-        if f.status == Finding.Status.RESOLVED:
-            fields.update(status=Finding.Status.OPEN, resolved_on=None, first_seen=as_of, waived_by_id=None,
-                          waived_reason="", waived_at=None)
-        if any(getattr(f, name) != value for name, value in fields.items() if name != "last_seen"):
-            for name, value in fields.items():
-                setattr(f, name, value)
-            changed.append(f)
-        elif f.last_seen != as_of:
-            seen_again.append(f.pk)  # the usual case of a daily run: only the date moves, in a few statements
-    # a concurrent run of an overlapping subtree may have just opened the same finding: that one stands
-    Finding.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    Finding.objects.bulk_update(changed, UPDATED_FIELDS, batch_size=500)
-    for i in range(0, len(seen_again), 5000):
-        Finding.objects.filter(pk__in=seen_again[i:i + 5000]).update(last_seen=as_of)
-    gone = [f.pk for key, f in existing.items()
-            if key not in seen and f.status in (Finding.Status.OPEN, Finding.Status.WAIVED)]
-    Finding.objects.filter(pk__in=gone).update(status=Finding.Status.RESOLVED, resolved_on=as_of)
-    return {"opened": len(new), "open": kept, "resolved": len(gone)}
+        keys.add(key)
+        yield (rule_id, v.subject, v.subject_id, v.key, v.subject_code, v.org_path, v.severity or rule.severity,
+               v.message[:500], citation, adapt(v.due))
+
+
+def _names(names) -> str:
+    return ", ".join(connection.ops.quote_name(n) for n in names)
+
+
+def _load_seen(cursor, rows) -> int:
+    """Create the temporary table and fill it; returns the number of rows."""
+    cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
+    qn = connection.ops.quote_name
+    columns = ", ".join(f"{qn(name)} {kind}" for name, kind in zip(SEEN_COLUMNS, SEEN_TYPES, strict=True))
+    cursor.execute(f"CREATE TEMPORARY TABLE {SEEN} ({columns})")
+    postgres = connection.vendor == "postgresql"
+    insert = f"INSERT INTO {SEEN} ({_names(SEEN_COLUMNS)}) VALUES ({', '.join(['%s'] * len(SEEN_COLUMNS))})"
+    loaded, chunk = 0, []
+    for row in itertools.chain(rows, [None]):
+        if row is not None:
+            chunk.append(row)
+            if len(chunk) < CHUNK:
+                continue
+        if chunk:
+            if postgres:  # the psycopg 3 cursor under Django's wrapper
+                with cursor.cursor.copy(f"COPY {SEEN} ({_names(SEEN_COLUMNS)}) FROM STDIN") as copy:
+                    for r in chunk:
+                        copy.write_row(r)
+            else:
+                cursor.executemany(insert, chunk)
+            loaded += len(chunk)
+            chunk = []
+    if postgres:
+        cursor.execute(f"ANALYZE {SEEN}")  # the planner's row counts for the joins below
+    else:
+        cursor.execute(f"CREATE INDEX {SEEN}_key ON {SEEN} ({_names(KEY)})")
+    return loaded
+
+
+def _store(rows, path: str, as_of: dt.date, selected) -> dict:
+    qn = connection.ops.quote_name
+    table = qn(Finding._meta.db_table)
+    day = connection.ops.adapt_datefield_value(as_of)
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    same_key = " AND ".join(f"s.{qn(c)} = {table}.{qn(c)}" for c in KEY)
+    open_, resolved_, waived_ = Finding.Status.OPEN.value, Finding.Status.RESOLVED.value, Finding.Status.WAIVED.value
+    with connection.cursor() as c:
+        seen = _load_seen(c, rows)
+        c.execute(f"SELECT COUNT(*) FROM {SEEN} s WHERE EXISTS (SELECT 1 FROM {table} WHERE {same_key})")
+        known = c.fetchone()[0]
+        # a resolved finding found again opens again: first seen today, any waiver given before cleared; an open or
+        # waived one keeps its status; either way only a row with something new is written
+        again = f"{table}.{qn('status')} = '{resolved_}'"
+        reset = {"status": f"'{open_}'", "first_seen": f"excluded.{qn('first_seen')}", "resolved_on": "NULL",
+                 "waived_by_id": "NULL", "waived_reason": "''", "waived_at": "NULL"}
+        assign = [f"{qn(name)} = excluded.{qn(name)}" for name in (*COMPARED, "last_seen")]
+        assign += [f"{qn(name)} = CASE WHEN {again} THEN {value} ELSE {table}.{qn(name)} END"
+                   for name, value in reset.items()]
+        changed = " OR ".join([again, *(f"{table}.{qn(name)} {distinct} excluded.{qn(name)}"
+                                        for name in (*COMPARED, "last_seen"))])
+        columns = (*SEEN_COLUMNS, "status", "first_seen", "last_seen", "resolved_on", "waived_by_id", "waived_reason",
+                   "waived_at")  # fmt: skip
+        # WHERE true: SQLite's parser needs it before ON CONFLICT in INSERT … SELECT
+        c.execute(f"INSERT INTO {table} ({_names(columns)}) "
+                  f"SELECT {_names(SEEN_COLUMNS)}, %s, %s, %s, NULL, NULL, '', NULL FROM {SEEN} WHERE true "
+                  f"ON CONFLICT ({_names(KEY)}) DO UPDATE SET {', '.join(assign)} WHERE {changed}",
+                  [open_, day, day])
+        where = [f"{qn('rule')} IN ({', '.join(['%s'] * len(selected))})", f"{qn('status')} IN (%s, %s)"]
+        params = [*selected, open_, waived_]
+        if path:
+            where.append(f"{qn('org_path')} LIKE %s")
+            params.append(path + "%")  # treebeard paths are letters and digits: nothing to escape
+        c.execute(f"UPDATE {table} SET {qn('status')} = %s, {qn('resolved_on')} = %s WHERE {' AND '.join(where)} "
+                  f"AND NOT EXISTS (SELECT 1 FROM {SEEN} s WHERE {same_key})", [resolved_, day, *params])
+        resolved = c.rowcount
+        c.execute(f"DROP TABLE {SEEN}")
+    return {"opened": seen - known, "open": known, "resolved": resolved}
+
+
+def run(path: str = "", as_of: dt.date | None = None, rules=None, params=None, found=None) -> dict:
+    """Evaluate (unless `found` is given: (rule id, violation) pairs one rule after another, as `evaluate` returns
+    them) and store: returns counts of opened (new), still open (found again: open, waived, or resolved and opened
+    again) and resolved. The violations stream from the rules into the database; none is kept in memory.
+
+    A finding that was resolved and is found again opens again (a waiver given before does not carry over); a
+    waived one stays waived while it is found; an open or waived one not found resolves. A concurrent run of an
+    overlapping subtree may have just opened the same finding: the INSERT then updates it instead."""
+    as_of = as_of or dt.date.today()
+    selected = list(rules or sorted(RULES))
+    with tuned():
+        if found is None:
+            found = violations(path, as_of, selected, params)
+        return _store(_seen_rows(found), path, as_of, selected)
