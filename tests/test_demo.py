@@ -7,17 +7,20 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.test import override_settings
 
 from dangjian.accounts.models import User
+from dangjian.branchlife.models import Attendance, DuesPayment, DuesProfile, HeartToHeart, Meeting
+from dangjian.checkup.models import Finding
 from dangjian.core.dictionaries import EDUCATIONS
 from dangjian.core.idnumber import parse_id_number
 from dangjian.demo.data import DEMO_PASSWORD, DEMO_USERNAMES
 from dangjian.demo.generator import build_demo
 from dangjian.demo.ledger import reset_ledger
 from dangjian.demo.people import add_years, make_credit_code
-from dangjian.members.models import Member
-from dangjian.orgs.models import PartyOrg
+from dangjian.members.models import ContactLog, Member, MobileStay, Transfer
+from dangjian.orgs.models import BranchCommittee, CommitteeSeat, PartyOrg
 from dangjian.places.models import Household, Region
 from dangjian.units.models import Department, Unit
 
@@ -154,6 +157,76 @@ def test_members_are_valid_and_realistic(demo):
 
 
 @pytest.mark.django_db
+def test_branch_life(demo):
+    """A year of branch life from the province generator: every kind of meeting, committees, dues, study hours,
+    transfers, mobile members' contacts and talks, mostly complete."""
+    today = dt.date.today()
+    branches = PartyOrg.objects.filter(kind__in=PartyOrg.BRANCH_KINDS)
+    assert set(Meeting.objects.values_list("kind", flat=True).distinct()) == set(Meeting.Kind.values)
+    assert not Meeting.objects.exclude(org_path=F("org__path")).exists()
+    assert not Meeting.objects.filter(held_on__gte=today).exists()
+    year_ago = dt.date(today.year - 1, today.month, 1)
+    theme_days = Count("meetings", filter=Q(meetings__kind="theme_day", meetings__held_on__gte=year_ago))
+    regular = branches.annotate(n=theme_days).filter(n__gte=11).count()
+    assert regular >= 0.95 * branches.count()
+    assert not Attendance.objects.exclude(member__org_path__startswith=F("meeting__org_path")).exists()
+    assert Attendance.objects.filter(status="present").count() > 0.8 * Attendance.objects.count()
+
+    full = Count("members", filter=Q(members__status="full", members__deleted_at__isnull=True))
+    big = branches.annotate(full=full).filter(full__gte=7)
+    current = BranchCommittee.objects.filter(ended_on=None)
+    with_committee = big.filter(Exists(current.filter(org=OuterRef("pk")))).count()
+    assert 0.95 * big.count() <= with_committee < big.count()  # a few have none: the checkup finds them
+    assert current.values("org").annotate(n=Count("id")).filter(n__gt=1).count() == 0
+    assert CommitteeSeat.objects.filter(role="secretary").count() == current.count() == demo["committees"]
+    seated = CommitteeSeat.objects.filter(role="secretary", committee__org__kind__in=PartyOrg.BRANCH_KINDS)
+    assert not seated.exclude(member=F("committee__org__secretary")).exists()  # the branch secretary chairs it
+    assert current.exclude(postponed_to=None).exists()
+
+    members = Member.objects.filter(status__in=("full", "probationary"))
+    assert DuesProfile.objects.count() == members.count()
+    assert not DuesPayment.objects.exclude(org_path=F("member__org_path")).exists()
+    last_month = dt.date(today.year, today.month, 1) - dt.timedelta(days=1)
+    paid = DuesPayment.objects.filter(month=last_month.replace(day=1)).count()
+    assert 0.97 * members.filter(joined_on__lte=last_month).count() <= paid
+    last_year = today.year - 1
+    hours = (Member.objects.filter(joined_on__lt=dt.date(last_year, 1, 1))
+             .annotate(h=Sum("study_records__hours", filter=Q(study_records__studied_on__year=last_year))))
+    assert hours.filter(h__gte=32).count() >= 0.98 * hours.count()
+    assert hours.filter(h__lt=32).exists()
+
+    assert Transfer.objects.count() == demo["transfers"] > 10
+    assert not Transfer.objects.filter(status="received").exclude(member__org=F("to_org")).exists()
+    assert not Transfer.objects.filter(status="issued").exclude(member__org=F("from_org")).exists()
+    assert MobileStay.objects.filter(returned_on=None).count() == Member.objects.filter(is_mobile=True).count()
+    assert ContactLog.objects.count() > MobileStay.objects.count()
+    talks = HeartToHeart.objects.all()
+    assert talks.count() == demo["talks"] > 1000
+    assert not talks.exclude(talker=F("org__secretary")).exists()
+    assert not talks.exclude(listener__org=F("org")).exists()
+
+
+@pytest.mark.django_db
+def test_health_check_shows_a_few_gaps_of_every_kind(demo):
+    """The 体检报告 of the demo county: open findings are a small fraction of members and organisations, mostly
+    warnings, and every family of rules has some."""
+    findings = Finding.objects.filter(status=Finding.Status.OPEN)
+    total = findings.count()
+    assert total == demo["findings_open"]
+    assert 50 <= total < 0.05 * (Member.objects.count() + PartyOrg.objects.count())
+    severities = dict(findings.values_list("severity").annotate(n=Count("id")))
+    assert severities.get("warning", 0) > total / 2
+    rules = set(findings.values_list("rule", flat=True).distinct())
+    for family in ("branchlife.theme_day.", "branchlife.committee_meeting.", "branchlife.general_assembly.",
+                   "branchlife.party_lecture.", "org.committee.missing", "org.term.expiring", "org.term.expired",
+                   "member.dues.", "member.study.", "member.probation.", "member.mobile.", "member.transfer.",
+                   "member.absent."):
+        assert any(rule.startswith(family) for rule in rules), family
+    assert findings.filter(rule="member.dues.arrears", severity="error").exists()
+    assert findings.filter(rule="member.dues.arrears", severity="warning").count() >= 5
+
+
+@pytest.mark.django_db
 def test_demo_accounts(demo):
     expected = {
         "county_admin": lambda a: a.region.level == Region.Level.COUNTY,
@@ -210,6 +283,12 @@ def test_same_seed_same_county_and_reset_keeps_only_superusers(demo):
         call_command("demo", "--reset", "--seed", "1", stdout=out)
         assert first_members() == demo["first_members"]
         assert Member.objects.count() == demo["members"]
+        # the reset removed the branch life, the rebuild made the same again
+        assert Meeting.objects.count() == demo["meetings"] and Attendance.objects.count() == demo["attendance"]
+        assert BranchCommittee.objects.count() == demo["committees"]
+        assert DuesPayment.objects.count() == demo["dues_payments"] and HeartToHeart.objects.count() == demo["talks"]
+        assert Transfer.objects.count() == demo["transfers"] and ContactLog.objects.count() == demo["contact_logs"]
+        assert Finding.objects.filter(status="open").count() == demo["findings_open"]
         text = out.getvalue()
         assert "示范县已生成" in text and DEMO_PASSWORD in text
         assert all(username in text for username, _ in DEMO_USERNAMES)

@@ -3,7 +3,8 @@
 `build_demo(seed)` writes the whole county in one transaction with bulk inserts: the place tree down to
 micro-grids, the party-organisation tree, about 12,000 members, the county departments and their township
 stations, units, buildings, households, one demo account per role, and three months of 吹哨报到 work orders
-with the grid workers, command-center staff and department handlers who act on them (see `tickets`). The
+with the grid workers, command-center staff and department handlers who act on them (see `tickets`), and a
+year of branch life (committees, meetings, dues, study, transfers, mobile members, talks: see `county_life`). The
 same seed gives the same names, ID numbers, structure and tickets (dates are counted back from today, so
 they move with the calendar).
 
@@ -27,6 +28,7 @@ from dangjian.reports.services import do_refresh
 from dangjian.units.models import Department, Unit
 
 from . import data
+from .county_life import build_branch_life
 from .data import DEMO_PASSWORD, DEMO_USERNAMES
 from .ledger import DemoError, demo_counts, ledger_is_empty
 from .people import CREDIT_PREFIX, People, chinese_number, make_credit_code
@@ -628,8 +630,10 @@ def build_demo(seed: int = 1, today: dt.date | None = None) -> dict:
     builder.build_accounts(county)
     build_tickets(builder, seed, now)
     build_recruitment(builder.people, seed, builder.today, _secretary_branch())
+    profiles = {b.org.pk: (b.profile, b.size) for b in builder.branches}
+    life = build_branch_life(seed, builder.today, now, profiles)
     # The health check and the statistics snapshots, as the daily tick would make them: the 体检报告, 本月待办 and
     # the dashboards have their figures from the first start.
     checkup = run_checkup("", builder.today)
     do_refresh(now=now, full=True)  # every month with tickets, so the trends have their history
-    return {**demo_counts(county), **recruitment_counts(), "findings_open": checkup["opened"]}
+    return {**demo_counts(county), **recruitment_counts(), **life, "findings_open": checkup["opened"]}

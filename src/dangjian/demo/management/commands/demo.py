@@ -171,6 +171,12 @@ class Command(BaseCommand):
                 f"县直部门 {c['county_departments']} 个，乡镇站所 {c['stations']} 个，公用事业单位 {c['utilities']} 个",
             ),
             ("发展党员", f"{c.get('recruitment_cases', 0)} 人（进行中 {c.get('recruitment_open', 0)} 人）"),
+            (
+                "组织生活",
+                f"支委会 {c.get('committees', 0)} 届，会议 {c.get('meetings', 0)} 次，党费缴纳 "
+                f"{c.get('dues_payments', 0)} 笔，学习记录 {c.get('study_records', 0)} 条，"
+                f"谈心谈话 {c.get('talks', 0)} 次",
+            ),
             ("制度体检", f"待整改问题 {c.get('findings_open', 0)} 个"),
             ("单位", f"{c['units']} 个"),
             ("楼栋 / 住户", f"{c['buildings']} 栋，{c['households']} 户"),
