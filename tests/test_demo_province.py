@@ -109,6 +109,7 @@ def test_id_numbers_are_encrypted_valid_and_unique(province):
 def test_branch_life_refers_to_the_right_people(province):
     # attendance: members of the meeting's organisation, for the last months only
     assert not Attendance.objects.exclude(member__org_path__startswith=F("meeting__org_path")).exists()
+    assert not Attendance.objects.exclude(held_on=F("meeting__held_on")).exists()  # the meeting's date, copied
     first = Attendance.objects.order_by("meeting__held_on").values_list("meeting__held_on", flat=True).first()
     assert dt.date(2026, 5, 1) <= first
     assert set(Attendance.objects.values_list("status", flat=True).distinct()) == {"present", "leave", "absent"}

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db.models import F
 
 from dangjian.branchlife.models import Attendance, Meeting
 from dangjian.branchlife.services import BranchLifeError, do_record_meeting, vote_quorum
@@ -144,3 +145,63 @@ def test_a_committee_meeting_needs_more_than_half_of_the_committee(county, branc
         do_record_meeting(**fields, attendance={a.pk: "present", b.pk: "leave", d.pk: "present"})
     meeting = do_record_meeting(**fields, attendance={a.pk: "present", b.pk: "present", c.pk: "absent"})
     assert meeting.kind == "committee_meeting"
+
+
+def test_attendance_carries_the_meetings_date_and_follows_a_corrected_date(county, branch):
+    from dangjian.branchlife.services import do_update_meeting
+
+    org, (a, b, c, d, probationer) = branch
+    secretary = county.users["branch_secretary"]
+    meeting = do_record_meeting(actor=secretary, org=org, kind="theme_day", held_on=TODAY - dt.timedelta(days=3),
+                                topic="重温入党誓词", attendance={a.pk: "present", b.pk: "leave", c.pk: "absent"},
+                                today=TODAY)
+    other = do_record_meeting(actor=secretary, org=org, kind="party_lecture", held_on=TODAY - dt.timedelta(days=9),
+                              topic="党课", attendance={a.pk: "present"}, today=TODAY)
+    assert set(meeting.attendance.values_list("held_on", flat=True)) == {TODAY - dt.timedelta(days=3)}
+    # the date corrected: every attendance row of the meeting follows, the other meeting's stay
+    do_update_meeting(actor=secretary, meeting=meeting, held_on=TODAY - dt.timedelta(days=40), topic="重温入党誓词",
+                      minutes="补记", today=TODAY)
+    meeting.refresh_from_db()
+    assert (meeting.held_on, meeting.minutes) == (TODAY - dt.timedelta(days=40), "补记")
+    assert sorted(meeting.attendance.values_list("member_id", "status", "held_on")) == sorted(
+        [(a.pk, "present", meeting.held_on), (b.pk, "leave", meeting.held_on), (c.pk, "absent", meeting.held_on)])
+    assert set(other.attendance.values_list("held_on", flat=True)) == {TODAY - dt.timedelta(days=9)}
+    # the attendance replaced: a status changed, one removed, one added, all with the new date
+    do_update_meeting(actor=secretary, meeting=meeting, held_on=TODAY - dt.timedelta(days=41), topic="重温入党誓词",
+                      attendance={a.pk: "present", b.pk: "present", d.pk: "absent"}, today=TODAY)
+    assert sorted(meeting.attendance.values_list("member_id", "status", "held_on")) == sorted(
+        [(a.pk, "present", TODAY - dt.timedelta(days=41)), (b.pk, "present", TODAY - dt.timedelta(days=41)),
+         (d.pk, "absent", TODAY - dt.timedelta(days=41))])
+    assert not Attendance.objects.exclude(held_on=F("meeting__held_on")).exists()
+
+
+def test_a_correction_is_checked_like_a_recording_and_changes_nothing_when_refused(county, branch):
+    from dangjian.branchlife.services import do_update_meeting
+    from dangjian.members.services import do_update_member
+
+    org, (a, b, c, d, probationer) = branch
+    secretary = county.users["branch_secretary"]
+    day = TODAY - dt.timedelta(days=5)
+    meeting = do_record_meeting(actor=secretary, org=org, kind="theme_day", held_on=day, topic="学习",
+                                attendance={a.pk: "present", b.pk: "absent"}, today=TODAY)
+    for change, message in (({"held_on": TODAY + dt.timedelta(days=1)}, "不能晚于今天"), ({"topic": " "}, "请填写会议主题"),
+                            ({"held_on": None}, "请填写召开日期"),
+                            ({"attendance": {a.pk: "late"}}, "出席情况“late”无效"),
+                            ({"attendance": {county.members["b"].pk: "present"}}, "不属于"),
+                            ({"vote_subject": "表决"}, "只有支部党员大会可以表决"),
+                            ({"chair": b}, "主持人")):  # fmt: skip
+        with pytest.raises(BranchLifeError, match=message):
+            do_update_meeting(actor=secretary, meeting=meeting, **{"held_on": day, "topic": "学习", "today": TODAY,
+                                                                   **change})
+    with pytest.raises(BranchLifeError, match="不能为"):
+        do_update_meeting(actor=county.users["township_admin"], meeting=do_record_meeting(
+            actor=None, org=county.branch_b, kind="theme_day", held_on=day, topic="学习", today=TODAY),
+            held_on=day, topic="学习", today=TODAY)
+    meeting.refresh_from_db()
+    assert (meeting.held_on, meeting.topic) == (day, "学习")
+    assert set(meeting.attendance.values_list("held_on", flat=True)) == {day}
+    # a member recorded before who has moved since keeps their place in the correction
+    do_update_member(actor=None, member=b, org=county.branch_b)
+    do_update_meeting(actor=secretary, meeting=meeting, held_on=day - dt.timedelta(days=1), topic="学习党章",
+                      attendance={a.pk: "present", b.pk: "leave"}, today=TODAY)
+    assert dict(meeting.attendance.values_list("member_id", "status")) == {a.pk: "present", b.pk: "leave"}

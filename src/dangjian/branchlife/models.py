@@ -57,17 +57,34 @@ class Attendance(models.Model):
         ABSENT = "absent", "缺席"
 
     meeting = models.ForeignKey(Meeting, verbose_name="会议", on_delete=models.CASCADE, related_name="attendance")
+    # no index of its own: attendance_member_day (member first) serves every lookup by member
     member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="attendance")
+                               related_name="attendance", db_index=False)
     status = models.CharField("出席情况", max_length=8, choices=Status.choices)
+    # the meeting's date, copied here (services.do_record_meeting, do_update_meeting keep it in step) so that a
+    # member's attendance over a period is read from one index, without joining the meetings
+    held_on = models.DateField("召开日期")
 
     class Meta:
         verbose_name = verbose_name_plural = "出席记录"
         constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once")]
-        indexes = [models.Index(fields=["member", "status"], name="attendance_member_status")]
+        indexes = [
+            # a member's attendance by date, with the status: the latest meeting attended (backwards from a day)
+            # and whether any was attended in a window are index-only reads of a few entries per member
+            models.Index(fields=["member", "held_on", "status"], name="attendance_member_day"),
+            # the records of not attending (absent, or on leave), a small share: the members of the absence rule
+            # are found from these, for any subtree, without reading the attendance of everyone
+            models.Index(fields=["member", "held_on", "status"], name="attendance_missed",
+                         condition=models.Q(status__in=["absent", "leave"])),
+        ]
 
     def __str__(self):
         return f"{self.member} {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.held_on is None and self.meeting_id is not None:
+            self.held_on = self.meeting.held_on
+        super().save(*args, **kwargs)
 
 
 class DuesProfile(models.Model):

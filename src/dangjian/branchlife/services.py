@@ -33,15 +33,10 @@ def vote_quorum(due: int, present: int) -> bool:
     return present * 2 > due
 
 
-@transaction.atomic
-def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=None, minutes: str = "",
-                      attendance: dict | None = None, vote_subject: str = "", today=None) -> Meeting:
-    """Record one meeting with attendance per member ({member id: present|leave|absent}).
-
-    A 支委会 needs more than half of the current committee present; a 党员大会 that votes (`vote_subject`) needs
-    more than half of its full members present."""
-    today = today or timezone.localdate()
-    _require_change(actor, org)
+def _check_meeting(org, kind, held_on, topic, chair, attendance, vote_subject, today, allowed=()):
+    """The checks shared by recording and changing a meeting: (topic, attendance {member id: status}, the members
+    by id, due voters, present voters), or BranchLifeError naming the field. `allowed`: ids of members who may keep
+    their attendance although they are no longer in the organisation (those already recorded for the meeting)."""
     if kind not in Meeting.Kind.values:
         raise BranchLifeError(f"会议类型“{kind}”无效", "kind")
     if not isinstance(held_on, dt.date):
@@ -56,6 +51,7 @@ def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=N
     if bad:
         raise BranchLifeError(f"出席情况“{bad[0]}”无效，应为出席、请假或缺席", "attendance")
     members = {m.pk: m for m in Member.objects.filter(pk__in=attendance, org_path__startswith=org.path)}
+    members.update((m.pk, m) for m in Member.objects.filter(pk__in=set(attendance) & set(allowed)))
     outsiders = sorted(set(attendance) - set(members))
     if outsiders:
         raise BranchLifeError(f"第 {outsiders[0]} 号党员不属于“{org.name}”，不能登记其出席情况", "attendance")
@@ -80,14 +76,60 @@ def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=N
         if not vote_quorum(due_voters, present_voters):
             raise BranchLifeError(f"到会有表决权的正式党员 {present_voters} 人，未超过应到会 {due_voters} 人的半数，"
                                   f"不能表决（{QUORUM_CITATION}）", "attendance")
+    return topic, attendance, members, due_voters, present_voters
+
+
+@transaction.atomic
+def do_record_meeting(*, actor, org, kind, held_on: dt.date, topic: str, chair=None, minutes: str = "",
+                      attendance: dict | None = None, vote_subject: str = "", today=None) -> Meeting:
+    """Record one meeting with attendance per member ({member id: present|leave|absent}).
+
+    A 支委会 needs more than half of the current committee present; a 党员大会 that votes (`vote_subject`) needs
+    more than half of its full members present."""
+    today = today or timezone.localdate()
+    _require_change(actor, org)
+    topic, attendance, members, due_voters, present_voters = _check_meeting(
+        org, kind, held_on, topic, chair, attendance, vote_subject, today)
     meeting = Meeting(org=org, org_path=org.path, kind=kind, held_on=held_on, topic=topic[:200], chair=chair,
                       minutes=minutes or "", vote_subject=vote_subject[:200], due_voters=due_voters,
                       present_voters=present_voters,
                       recorded_by=actor if getattr(actor, "is_authenticated", False) else None)
     with acting(actor):
         meeting.save()
-        Attendance.objects.bulk_create(Attendance(meeting=meeting, member=members[pk], status=status)
-                                       for pk, status in attendance.items())
+        Attendance.objects.bulk_create(Attendance(meeting=meeting, member=members[pk], status=status,
+                                                  held_on=held_on) for pk, status in attendance.items())
+    return meeting
+
+
+@transaction.atomic
+def do_update_meeting(*, actor, meeting, held_on: dt.date, topic: str, chair=None, minutes: str = "",
+                      attendance: dict | None = None, vote_subject: str = "", today=None) -> Meeting:
+    """Correct a recorded meeting: its date, topic, chair, minutes, vote and, when `attendance` is given, the
+    attendance (replaced by it as a whole; None keeps it). The kind stays. The same checks as recording it apply
+    to the result; members recorded before keep their place even if they have moved since. The attendance rows
+    carry the meeting's date (Attendance.held_on): a new date is written to all of them in the same transaction."""
+    today = today or timezone.localdate()
+    meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
+    org = meeting.org
+    _require_change(actor, org)
+    recorded = dict(meeting.attendance.values_list("member_id", "status"))
+    topic, attendance, members, due_voters, present_voters = _check_meeting(
+        org, meeting.kind, held_on, topic, chair, recorded if attendance is None else attendance, vote_subject,
+        today, allowed=recorded)
+    meeting.held_on, meeting.topic, meeting.chair, meeting.minutes = held_on, topic[:200], chair, minutes or ""
+    meeting.vote_subject, meeting.due_voters, meeting.present_voters = vote_subject[:200], due_voters, present_voters
+    with acting(actor):
+        meeting.save()
+        rows = Attendance.objects.filter(meeting=meeting)
+        if attendance != recorded:
+            rows.exclude(member_id__in=attendance).delete()
+            for status in Attendance.Status.values:
+                kept = [pk for pk, s in attendance.items() if s == status and pk in recorded]
+                rows.filter(member_id__in=kept).exclude(status=status).update(status=status)
+            Attendance.objects.bulk_create(Attendance(meeting=meeting, member=members[pk], status=status,
+                                                      held_on=held_on)
+                                           for pk, status in attendance.items() if pk not in recorded)
+        rows.exclude(held_on=held_on).update(held_on=held_on)
     return meeting
 
 

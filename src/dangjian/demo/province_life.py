@@ -12,6 +12,7 @@ from .ledger import DemoError
 
 DUES_MONTHS = 12
 FLUSH_ROWS = 50_000
+ATTENDANCE_COLUMNS = ("meeting_id", "member_id", "status", "held_on")  # held_on: the meeting's date, copied
 
 DESTINATIONS = ["广东省深圳市", "广东省广州市", "广东省东莞市", "浙江省杭州市", "浙江省宁波市", "江苏省苏州市",
                 "上海市", "北京市", "福建省厦门市", "湖北省武汉市", "四川省成都市", "天津市"]  # fmt: skip
@@ -105,7 +106,8 @@ class BranchLife:
                     raise DemoError("每个县的会议数量超出预留编号范围")
                 meeting_id = next_id
                 next_id += 1
-                meetings.append((meeting_id, org.id, org.path, kind, day.isoformat(), rng.choice(TOPICS[kind]),
+                held_on = day.isoformat()
+                meetings.append((meeting_id, org.id, org.path, kind, held_on, rng.choice(TOPICS[kind]),
                                  chair if org is b.org else None, "", "", None, None, None))
                 if day < attend_from:
                     continue
@@ -120,12 +122,13 @@ class BranchLife:
                             status = "present" if r < 0.25 else ("leave" if r < 0.95 else "absent")
                         else:
                             status = "present" if r < 0.9 else ("leave" if r < 0.97 else "absent")
-                        attendance.append((meeting_id, p.id, status))
+                        attendance.append((meeting_id, p.id, status, held_on))
                 elif kind == "committee_meeting":
                     for member_id in b.seats:
-                        attendance.append((meeting_id, member_id, "present" if rng.random() < 0.92 else "leave"))
+                        attendance.append((meeting_id, member_id, "present" if rng.random() < 0.92 else "leave",
+                                           held_on))
             if len(attendance) >= flush_at:
-                write(Attendance, ("meeting_id", "member_id", "status"), attendance)
+                write(Attendance, ATTENDANCE_COLUMNS, attendance)
                 self.counts["attendance"] += len(attendance)
                 attendance = []
             if len(meetings) >= flush_at:
@@ -133,7 +136,7 @@ class BranchLife:
                 self.counts["meetings"] += len(meetings)
                 meetings = []
         write(Meeting, meeting_columns, meetings)
-        write(Attendance, ("meeting_id", "member_id", "status"), attendance)
+        write(Attendance, ATTENDANCE_COLUMNS, attendance)
         self.counts["meetings"] += len(meetings)
         self.counts["attendance"] += len(attendance)
 
