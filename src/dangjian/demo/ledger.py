@@ -4,7 +4,7 @@ from collections import Counter
 
 from auditlog.context import disable_auditlog
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
@@ -63,17 +63,26 @@ def delete_tickets() -> None:
 
 @transaction.atomic
 def delete_branch_life() -> None:
-    """Meetings with their attendance, talks, study hours, dues, transfers, mobile stays and contacts: the
-    records that protect members and organisations."""
-    from dangjian.branchlife.models import DuesPayment, DuesProfile, HeartToHeart, Meeting, StudyRecord
+    """Committees with their seats, meetings with their attendance, talks, study hours, dues, transfers, mobile
+    stays and contacts: the records that protect members and organisations. Plain DELETEs, children first:
+    the demo county has hundreds of thousands of these rows, which the ORM's collector would load and signal
+    one by one (minutes on PostgreSQL); nothing else refers to them, and the findings go in delete_derived."""
+    from dangjian.branchlife.models import (
+        Attendance,
+        DuesPayment,
+        DuesProfile,
+        HeartToHeart,
+        Meeting,
+        StudyRecord,
+    )
     from dangjian.members.models import ContactLog, MobileStay, Transfer
     from dangjian.orgs.models import BranchCommittee, CommitteeSeat
 
     CommitteeSeat.objects.update(fills=None)  # by-elections protect the vacancy they filled
-    for model in (CommitteeSeat, BranchCommittee):
-        model.objects.all().delete()
-    for model in (Meeting, HeartToHeart, StudyRecord, DuesPayment, DuesProfile, Transfer, MobileStay, ContactLog):
-        model.objects.all().delete()  # attendance goes with its meeting
+    with connection.cursor() as cursor:
+        for model in (CommitteeSeat, BranchCommittee, Attendance, Meeting, HeartToHeart, StudyRecord, DuesPayment,
+                      DuesProfile, Transfer, MobileStay, ContactLog):  # fmt: skip
+            cursor.execute(f'DELETE FROM "{model._meta.db_table}"')
 
 
 @transaction.atomic
