@@ -115,8 +115,9 @@ class DuesProfile(models.Model):
 class DuesPayment(models.Model):
     """One member's dues for one month: what was due, what was paid, and any voluntary extra payment."""
 
+    # no index of its own: dues_once_a_month (member, month) serves every lookup by member
     member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="dues_payments")
+                               related_name="dues_payments", db_index=False)
     org_path = models.CharField(max_length=255, editable=False)
     month = models.DateField("所属月份")  # always the first day of the month
     due = models.DecimalField("应缴（元）", max_digits=10, decimal_places=2)
@@ -172,8 +173,9 @@ class HeartToHeart(models.Model):
 class StudyRecord(models.Model):
     """学时: hours of study a member completed on a day (counted against the yearly requirement)."""
 
+    # no index of its own: study_member_day_hours (member first) serves every lookup by member
     member = models.ForeignKey("members.Member", verbose_name="党员", on_delete=models.PROTECT,
-                               related_name="study_records")
+                               related_name="study_records", db_index=False)
     org_path = models.CharField(max_length=255, editable=False)
     studied_on = models.DateField("学习日期")
     hours = models.DecimalField("学时", max_digits=5, decimal_places=1)

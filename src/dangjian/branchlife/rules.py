@@ -37,6 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length, Substr
 
 from dangjian.checkup.registry import Citation, Rule, Violation, register_rule
@@ -234,21 +235,24 @@ def _adapt(day: dt.date):
     return connection.ops.adapt_datefield_value(day)
 
 
-def _left_join(outer, inner, where: str, params, cadres=False) -> list[tuple]:
+def _left_join(outer, inner, where: str, params, cadres=False, extra=None) -> list[tuple]:
     """Rows of `outer` (a values_list queryset with `id` first) each joined with its row of `inner` (a grouped
     values queryset with `member_id` first), filtered by `where` over their columns (o.…, i.…). With `cadres`, also
     joined with the set of secretaries and committee members (c.member_id is not null for them; its column comes
-    last). One query: the aggregate and the set are computed once and hash-joined, rather than a correlated
-    subquery per member."""
+    after those of `inner`). `extra` ((sql, params) of an expression over o.id, e.g. a correlated subquery) adds a
+    last column, computed only for the rows that pass `where`. One query: the aggregate and the set are computed
+    once and joined, rather than a correlated subquery per member."""
     o_sql, o_params = outer.query.sql_with_params()
     i_sql, i_params = inner.query.sql_with_params()
-    sql = f"SELECT o.*, i.*{', c.member_id' if cadres else ''} FROM ({o_sql}) o LEFT JOIN ({i_sql}) i ON i.member_id = o.id"
+    e_sql, e_params = extra or ("", ())
+    select = f"o.*, i.*{', c.member_id' if cadres else ''}{f', ({e_sql})' if extra else ''}"
+    sql = f"SELECT {select} FROM ({o_sql}) o LEFT JOIN ({i_sql}) i ON i.member_id = o.id"
     c_params = ()
     if cadres:
         c_sql, c_params = _cadres().query.sql_with_params()
         sql += f" LEFT JOIN ({c_sql}) c ON c.member_id = o.id"
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} WHERE {where}", (*o_params, *i_params, *c_params, *params))
+        cursor.execute(f"{sql} WHERE {where}", (*e_params, *o_params, *i_params, *c_params, *params))
         return cursor.fetchall()
 
 
@@ -278,8 +282,9 @@ def dues_arrears(path, as_of, params):
     probationary member pays from the vote; pays_from in services.py), and a month counts once it has ended, within
     the last `periods` months and not before the first month of dues recorded in Dangjian. A payment row for the
     month (whatever its amount) is a payment, as in queries.unpaid_months. One finding per member: a warning that
-    becomes an error. Queries: 1 (MIN of dues months) + 1 (members joined with their payments of the window,
-    aggregated once into a count and a bit mask of the months paid)."""
+    becomes an error. Queries: 1 (MIN of dues months) + 1 (members joined with the number of their payments of
+    the window, counted once in member order over the index (member, month); the bit mask of the months paid is
+    summed only for the members in arrears, from the same index)."""
     since = records_start(DuesPayment, "month")
     if since is None:
         return
@@ -287,16 +292,19 @@ def dues_arrears(path, as_of, params):
     if not months:
         return
     warn, error = params["warning_months"], params["error_months"]
-    mask = Sum(Case(*(When(month=p.start, then=Value(1 << i)) for i, p in enumerate(months)), default=Value(0),
-                    output_field=IntegerField()))
-    inner = (_by_member(DuesPayment, path).filter(month__range=(months[0].start, months[-1].start))
-             .values("member_id").annotate(paid=Count("month"), mask=mask).values("member_id", "paid", "mask"))
+    window = Q(month__range=(months[0].start, months[-1].start))
+    inner = (_by_member(DuesPayment, path).filter(window).values("member_id").annotate(paid=Count("*"))
+             .values("member_id", "paid"))
+    # the months paid, as a bit mask, only for the members in arrears (an index-only read of their dozen rows)
+    mask = (DuesPayment.objects.filter(window, member_id=RawSQL("o.id", ())).order_by().values("member_id")
+            .annotate(mask=Sum(Case(*(When(month=p.start, then=Value(1 << i)) for i, p in enumerate(months)),
+                                    default=Value(0), output_field=IntegerField()))).values("mask"))
     outer = (_live_members(path).filter(joined_on__isnull=False, joined_on__lte=months[-1].end)
              .values_list("id", "name", "org_path", "joined_on"))
     # months due: those ending on or after the branch vote, i.e. CASE on joined_on over the months' last days
     due = "CASE " + " ".join(f"WHEN o.joined_on <= %s THEN {len(months) - i}" for i in range(len(months))) + " ELSE 0 END"
     rows = _left_join(outer, inner, f"({due}) - COALESCE(i.paid, 0) >= %s",
-                      [*(_adapt(p.end) for p in months), min(warn, error)])
+                      [*(_adapt(p.end) for p in months), min(warn, error)], extra=mask.query.sql_with_params())
     for pk, name, org_path, joined_on, *rest in rows:
         joined_on = joined_on if isinstance(joined_on, dt.date) else dt.date.fromisoformat(joined_on)
         bits = int(rest[-1] or 0)

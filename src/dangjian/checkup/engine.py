@@ -90,13 +90,18 @@ def evaluate(path: str = "", as_of: dt.date | None = None, rules=None, params=No
         return list(violations(path, as_of, rules, params))
 
 
-# PostgreSQL settings for the statements of a checkup (SET LOCAL: they end with its transaction). The rules'
-# aggregates hash or sort a few million members at province scale: with the default 4 MB work_mem they spill to
-# disk in batches; 256 MB keeps them in memory (each hash or sort node of a query may take that much, a run holds
-# one query at a time). JIT compiling costs about 0.4 s a query and gains nothing on these plans. Parallel workers
-# are off: on two cores the per-member aggregates ran slower gathered from workers (Gather Merge of millions of
-# groups) than in one process, and a run shares the machine with the web workers.
-RUN_SETTINGS = {"jit": "off", "work_mem": "256MB", "max_parallel_workers_per_gather": "0"}
+# PostgreSQL settings for the statements of a checkup (SET LOCAL: they end with its transaction), measured on the
+# province of the checkup benchmark (2.9 million members, 2 cores):
+# - work_mem 256MB: the absence rule's set of members and the store's joins of several hundred thousand findings
+#   hash in memory instead of in batches on disk (each hash or sort node of a query may take that much; a run holds
+#   one query at a time);
+# - jit off: compiling costs about 0.4 s a query and gains nothing on these plans;
+# - no parallel workers: on two cores the per-member aggregates ran slower gathered from workers (a Gather Merge of
+#   millions of groups) than in one process, and a run shares the machine with the web workers;
+# - random_page_cost 1.1: the tables a run reads are in memory (or on SSD). With the default 4 the planner read the
+#   whole dues table (3 GB) into a hash of 3 million members rather than the index (member, month) in member order
+#   (1 GB, aggregated as it goes): 15 s instead of 6.
+RUN_SETTINGS = {"jit": "off", "work_mem": "256MB", "max_parallel_workers_per_gather": "0", "random_page_cost": "1.1"}
 
 
 @contextlib.contextmanager
