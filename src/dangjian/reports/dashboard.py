@@ -123,7 +123,8 @@ def _node_values(nodes: list[Node], periods: list[Period], keys_by_tree: dict[st
                .values_list("tree", "period_start", "source"))  # fmt: skip
     wanted = Q()
     for n in nodes:
-        base = Q(tree=n.tree, path=n.path, period_kind="month")
+        # depth with path, so the snapshot_nodes index bounds the scan to the node (not every node of the period)
+        base = Q(tree=n.tree, depth=n.depth, path=n.path, period_kind="month")
         wanted |= base & Q(period_start__in=[p.start for p in periods], metric__in=keys_by_tree[n.tree])
         if trend_keys.get(n.tree):
             wanted |= base & Q(period_start__in=[p.start for p in trend_periods], metric__in=trend_keys[n.tree])
