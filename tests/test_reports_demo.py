@@ -77,7 +77,9 @@ def python_member_counts(members, today) -> Counter:
         c[f"members.{m.gender}"] += 1
         c["members.han" if m.ethnicity == "01" else "members.minority"] += 1
         years = age(m.birth_date, today)
-        c["members.age_" + band_of(years).replace("-", "_").replace("+", "_plus")] += 1
+        band = "age_" + band_of(years).replace("-", "_").replace("+", "_plus")
+        c[f"members.{band}"] += 1
+        c[f"members.{m.gender}_{band}"] += 1
         c["members.age_35_below"] += years <= 35
         c[f"members.edu_{edu_keys.get(m.education, 'unknown')}"] += 1
         c["members.edu_college_above"] += m.education in ("10", "20", "30")
