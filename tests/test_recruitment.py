@@ -217,7 +217,7 @@ def test_the_checkup_loads_a_subtree_in_a_few_queries(county, sponsors):
         walk(case, sponsors, until=3, dates={2: D(2025, 3, 1), 3: D(2025, 3, 2)})
     more, results = queries_for_the_cases()
     assert len(results) == 6 and {v.key for _, v in results} == {"talk"}
-    assert more == few <= 16  # a fixed number of queries, not one per case
+    assert more == few <= 20  # a fixed number of queries (PostgreSQL adds the run's SET LOCALs), not one per case
 
 
 @pytest.mark.django_db
