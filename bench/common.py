@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -204,3 +205,97 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
+
+
+class KeptDatabase:
+    """A PostgreSQL database on BENCH_POSTGRES kept between runs (a generated province takes half an hour), with a
+    fixed field key: the encrypted columns are reused by later runs, so the key must not change with the
+    throw-away var directory."""
+
+    def __init__(self, name: str, field_key: str):
+        self.name, self.field_key = name, field_key
+
+    @staticmethod
+    def _admin():
+        import psycopg
+
+        return psycopg.connect(f"{POSTGRES_URL.rstrip('/')}/postgres", autocommit=True, connect_timeout=5)
+
+    def ensure(self, rebuild: bool) -> None:
+        """Create the database unless it exists (drop it first when `rebuild`)."""
+        import psycopg
+
+        try:
+            with self._admin() as conn:
+                if rebuild:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone():
+                    conn.execute(f'CREATE DATABASE "{self.name}"')
+        except psycopg.OperationalError as exc:
+            raise RuntimeError(f"no PostgreSQL server at {POSTGRES_URL} (set BENCH_POSTGRES): {exc}") from exc
+
+    def size(self) -> str:
+        with self._admin() as conn:
+            return conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [self.name]).fetchone()[0]
+
+    @contextlib.contextmanager
+    def env(self):
+        """Environment for worker processes on this database (bench settings, a temporary var directory)."""
+        var_dir = Path(tempfile.mkdtemp(prefix=f"{self.name.replace('_', '-')}-"))
+        (var_dir / "static").mkdir()
+        env = os.environ.copy()
+        env["DATABASE_URL"] = f"{POSTGRES_URL.rstrip('/')}/{self.name}"
+        env["DANGJIAN_VAR_DIR"] = str(var_dir)
+        env["DANGJIAN_FIELD_KEY"] = self.field_key
+        env["DJANGO_SETTINGS_MODULE"] = "settings_bench"
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(BENCH_DIR), str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        try:
+            yield env
+        finally:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def run_streamed(module: str, step: str, args: list[str], env: dict) -> dict:
+    """Run the worker step `python -m module step args…`, streaming its progress lines; returns the JSON it prints
+    last, with the peak RSS of its process tree (`peak_rss_mb`, sampled with psutil every 50 ms)."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-m", module, step, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)  # fmt: skip
+    peak = [0]
+    stop = threading.Event()
+
+    def sample():
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not stop.is_set():
+            total = 0
+            with contextlib.suppress(psutil.Error):
+                for p in [root, *root.children(recursive=True)]:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+            peak[0] = max(peak[0], total)
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    last, tail = None, []
+    for line in proc.stdout:
+        if line.startswith("{"):
+            last = line
+        else:
+            print(line, end="", flush=True)
+            tail = (tail + [line])[-40:]
+    proc.wait()
+    stop.set()
+    sampler.join()
+    if proc.returncode != 0 or last is None:
+        raise WorkerFailed(f"{module} {step} exited {proc.returncode}:\n{''.join(tail)}")
+    result = json.loads(last)
+    result["peak_rss_mb"] = round(peak[0] / 2**20, 1)
+    return result

@@ -28,18 +28,13 @@ Result keys: `members`, `seconds`, `county_seconds`, `naive_extrapolated_seconds
 Worker steps (python -m scenarios.checkup STEP with DJANGO_SETTINGS_MODULE=settings_bench): prepare | measure.
 """
 
-import contextlib
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
-import tempfile
-import threading
 import time
-from pathlib import Path
 
-from common import POSTGRES_URL, Goal, emit, load_average, print_table
+from common import Goal, KeptDatabase, emit, load_average, print_table, run_streamed
 
 NAME = "checkup"
 MODULE = "scenarios.checkup"
@@ -57,93 +52,7 @@ GOAL_COUNTY_SECONDS = 5
 BENCH_FIELD_KEY = "62656e63682d636865636b75702d6669656c642d6b65792d6e6f742d7365637265"
 
 
-# --- the database and the worker processes ----------------------------------------------------------
-def _admin():
-    import psycopg
-
-    return psycopg.connect(f"{POSTGRES_URL.rstrip('/')}/postgres", autocommit=True, connect_timeout=5)
-
-
-def ensure_database(rebuild: bool) -> None:
-    import psycopg
-
-    try:
-        with _admin() as conn:
-            if rebuild:
-                conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
-                conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    except psycopg.OperationalError as exc:
-        raise RuntimeError(f"no PostgreSQL server at {POSTGRES_URL} (set BENCH_POSTGRES): {exc}") from exc
-
-
-def database_size() -> str:
-    with _admin() as conn:
-        return conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [DATABASE]).fetchone()[0]
-
-
-@contextlib.contextmanager
-def checkup_env():
-    from common import BENCH_DIR, PROJECT_ROOT
-
-    var_dir = Path(tempfile.mkdtemp(prefix="dangjian-bench-checkup-"))
-    (var_dir / "static").mkdir()
-    env = os.environ.copy()
-    env["DATABASE_URL"] = f"{POSTGRES_URL.rstrip('/')}/{DATABASE}"
-    env["DANGJIAN_VAR_DIR"] = str(var_dir)
-    env["DANGJIAN_FIELD_KEY"] = BENCH_FIELD_KEY
-    env["DJANGO_SETTINGS_MODULE"] = "settings_bench"
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(BENCH_DIR), str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    try:
-        yield env
-    finally:
-        import shutil
-
-        shutil.rmtree(var_dir, ignore_errors=True)
-
-
-def run_step(step: str, args: list[str], env: dict) -> dict:
-    """Run a worker step, streaming its progress lines; returns the JSON it prints last, with the peak RSS of its
-    process tree (sampled with psutil every 50 ms)."""
-    import psutil
-
-    proc = subprocess.Popen([sys.executable, "-m", MODULE, step, *args], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, bufsize=1)  # fmt: skip
-    peak = [0]
-    stop = threading.Event()
-
-    def sample():
-        try:
-            root = psutil.Process(proc.pid)
-        except psutil.Error:
-            return
-        while not stop.is_set():
-            total = 0
-            with contextlib.suppress(psutil.Error):
-                for p in [root, *root.children(recursive=True)]:
-                    with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
-            peak[0] = max(peak[0], total)
-            stop.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    last, tail = None, []
-    for line in proc.stdout:
-        if line.startswith("{"):
-            last = line
-        else:
-            print(line, end="", flush=True)
-            tail = (tail + [line])[-40:]
-    proc.wait()
-    stop.set()
-    sampler.join()
-    if proc.returncode != 0 or last is None:
-        raise RuntimeError(f"{MODULE} {step} exited {proc.returncode}:\n{''.join(tail)}")
-    result = json.loads(last)
-    result["peak_rss_mb"] = round(peak[0] / 2**20, 1)
-    return result
+DB = KeptDatabase(DATABASE, BENCH_FIELD_KEY)
 
 
 # --- the scenario (parent process) ----------------------------------------------------------------
@@ -152,10 +61,10 @@ def run(rows: int | None = None, workers: str | None = None, rebuild: bool | Non
     rebuild = bool(rebuild) or os.environ.get("BENCH_REBUILD") == "1"
     county_members = rows or COUNTY_MEMBERS
     loads = [load_average()]
-    ensure_database(rebuild)
-    with checkup_env() as env:
+    DB.ensure(rebuild)
+    with DB.env() as env:
         print(f"  database {DATABASE}: migrate, then the province (reused when already generated) …", flush=True)
-        prepared = run_step("prepare", [str(county_members), str(workers or 2)], env)
+        prepared = run_streamed(MODULE, "prepare", [str(county_members), str(workers or 2)], env)
         generation = prepared["generation"]
         if prepared["generated"]:
             print(f"    generated in {generation['seconds']['total']:.0f} s", flush=True)
@@ -163,9 +72,9 @@ def run(rows: int | None = None, workers: str | None = None, rebuild: bool | Non
             print(f"    reusing the province generated on {generation.get('generated_at', '?')} "
                   f"(in {generation['seconds']['total']:.0f} s); --rebuild to generate it again", flush=True)
         print(f"  checkup as of {AS_OF} …", flush=True)
-        m = run_step("measure", [], env)
+        m = run_streamed(MODULE, "measure", [], env)
     loads.append(load_average())
-    size = database_size()
+    size = DB.size()
     goals = [Goal("full run, whole province", m["seconds"], GOAL_FULL_SECONDS, "s"),
              Goal("one county", m["county_seconds"], GOAL_COUNTY_SECONDS, "s")]  # fmt: skip
     table = [

@@ -39,7 +39,7 @@ import statistics
 import sys
 import time
 
-from common import Goal, emit, load_average, print_table
+from common import Goal, KeptDatabase, emit, load_average, print_table, run_streamed
 
 NAME = "dashboard"
 MODULE = "scenarios.dashboard"
@@ -61,51 +61,7 @@ SCOPES = ("province", "county", "township", "village")
 BENCH_FIELD_KEY = "62656e63682d64617368626f6172642d6669656c642d6b65792d6e6f742d736563"
 
 
-def _env():
-    from contextlib import contextmanager
-
-    @contextmanager
-    def env():
-        from scenarios import checkup
-
-        saved = checkup.DATABASE, checkup.BENCH_FIELD_KEY
-        checkup.DATABASE, checkup.BENCH_FIELD_KEY = DATABASE, BENCH_FIELD_KEY
-        try:
-            with checkup.checkup_env() as e:
-                yield e
-        finally:
-            checkup.DATABASE, checkup.BENCH_FIELD_KEY = saved
-
-    return env()
-
-
-def _run_step(step: str, args: list[str], env: dict) -> dict:
-    from scenarios import checkup
-
-    saved = checkup.MODULE
-    checkup.MODULE = MODULE
-    try:
-        return checkup.run_step(step, args, env)
-    finally:
-        checkup.MODULE = saved
-
-
-def _ensure_database(rebuild: bool) -> None:
-    from scenarios import checkup
-
-    saved = checkup.DATABASE
-    checkup.DATABASE = DATABASE
-    try:
-        checkup.ensure_database(rebuild)
-    finally:
-        checkup.DATABASE = saved
-
-
-def _size() -> str:
-    from scenarios.checkup import _admin
-
-    with _admin() as conn:
-        return conn.execute("SELECT pg_size_pretty(pg_database_size(%s))", [DATABASE]).fetchone()[0]
+DB = KeptDatabase(DATABASE, BENCH_FIELD_KEY)
 
 
 # --- the scenario (parent process) ----------------------------------------------------------------
@@ -114,20 +70,20 @@ def run(rows: int | None = None, workers: str | None = None, rebuild: bool | Non
     rebuild = bool(rebuild) or os.environ.get("BENCH_REBUILD") == "1"
     county_tickets = rows or COUNTY_TICKETS
     loads = [load_average()]
-    _ensure_database(rebuild)
-    with _env() as env:
+    DB.ensure(rebuild)
+    with DB.env() as env:
         print(f"  database {DATABASE}: migrate, then the province with its work orders (reused when already "
               "generated) …", flush=True)  # fmt: skip
-        prepared = _run_step("prepare", [str(county_tickets), str(workers or 2)], env)
+        prepared = run_streamed(MODULE, "prepare", [str(county_tickets), str(workers or 2)], env)
         generation = prepared["generation"]
         verb = "generated" if prepared["generated"] else f"reusing the province generated on {generation['generated_at']}"
         print(f"    {verb} (generation took {generation['seconds']['total']:.0f} s)", flush=True)
         print("  snapshots: full rebuild, a day of work orders, the incremental refresh …", flush=True)
-        r = _run_step("refresh", [], env)
+        r = run_streamed(MODULE, "refresh", [], env)
         print("  dashboards and member lists by scope …", flush=True)
-        m = _run_step("measure", [], env)
+        m = run_streamed(MODULE, "measure", [], env)
     loads.append(load_average())
-    size = _size()
+    size = DB.size()
     goals = [Goal(f"dashboard p95, {s}", m["p95_ms_by_scope"][s], GOAL_DASHBOARD_MS, "ms") for s in SCOPES]
     goals += [Goal(f"member list p95, {s}", m["member_list_p95_ms"][s], GOAL_MEMBER_LIST_MS, "ms") for s in SCOPES]
     goals += [Goal("full snapshot rebuild", r["rebuild_seconds"], GOAL_REBUILD_SECONDS, "s"),
