@@ -151,7 +151,7 @@ def test_ranking_and_heat_map(dash):
 
 
 def _listed(client, url) -> int:
-    response = client.get(url)
+    response = client.get(url, follow=True)  # a figure's link redirects to its list
     assert response.status_code == 200, url
     found = TOTAL.search(response.content.decode())
     assert found, f"no total on {url}"

@@ -27,6 +27,7 @@ from dangjian.reports.registry import (
     Period,
     check_registry,
     load,
+    metric,
     metrics_on,
     rate,
 )
@@ -324,7 +325,7 @@ def test_children_ranking_and_variables(rich):
     root = node(rich.county_org)
     ranking = queries.children_ranking(root, MARCH, "members.total", now=NOW)
     assert [(r["rank"], r["code"], r["value"]) for r in ranking] == [(1, "D0101", 3), (2, "D0102", 1)]
-    assert ranking[0]["url"] == "/members/?org=D0101&party=true"
+    assert ranking[0]["url"] == "/reports/records/?metric=members.total&code=D0101&period=2026-03"
     shares = queries.children_ranking(root, MARCH, "members.female_share", descending=False, now=NOW)
     assert [(r["code"], r["value"], r["numerator"], r["denominator"]) for r in shares] == [
         ("D0101", 0.3333, 1, 3), ("D0102", 1.0, 1, 1)]
@@ -386,6 +387,32 @@ def test_every_figure_links_to_its_records(client, rich, settings):
     assert {"members.minority", "members.occ_farmer", "members.joined_1949_1978", "members.edu_unknown",
             "members.age_35_below", "orgs.total", "orgs.grid_branches", "orgs.grid_groups", "tickets.accepted",
             "checkup.open_error"} <= checked
+
+
+@pytest.mark.django_db
+def test_a_figure_link_redirects_to_its_list_inside_the_scope_only(client, rich):
+    """Metric.link (the dashboard's figures, rankings, heat-map cells and grid map) goes through /reports/records/, which redirects
+    to the list page the metric names, for a node in the user's scope; anything else is a 404 with a reason."""
+    services.do_refresh(now=NOW)
+    root = node(rich.county_org)
+    link = metric("members.female_share").link(node(rich.town_a_org), MARCH)
+    client.force_login(rich.users["township_admin"])
+    response = client.get(link)
+    assert response.status_code == 302
+    assert response["Location"] == metric("members.female").url(node(rich.town_a_org), MARCH)  # a rate: its numerator
+    assert list_total(client, response["Location"]) == queries.metric_values(
+        node(rich.town_a_org), MARCH, ["members.female"], now=NOW)["members.female"]
+    dispatched = client.get(metric("tickets.dispatched").link(node(rich.town_a), MARCH))
+    assert dispatched["Location"].startswith("/tickets/dispatches/?scope=369901001&from=2026-03-01&to=2026-03-31")
+    for bad in (metric("members.total").link(node(rich.town_b_org), MARCH),  # the other township
+                metric("members.total").link(root, MARCH),  # above the township admin's scope
+                "/reports/records/?metric=no.such&code=D0101&period=2026-03",
+                "/reports/records/?metric=members.total&code=D0101&period=2026-13"):
+        response = client.get(bad)
+        assert response.status_code == 404, bad
+    reason = client.get("/reports/records/?metric=members.total&period=2026-13").content.decode()
+    assert 'data-testid="error-reason">统计周期“2026-13”无效' in reason and "返回首页" in reason
+    assert metric("orgs.villages").link(node(rich.county), MARCH) is None  # no list behind it
 
 
 @pytest.mark.django_db

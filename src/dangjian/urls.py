@@ -35,3 +35,6 @@ urlpatterns = [
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/v1/", include(("dangjian.api_urls", "api"))),
 ]
+
+handler404 = "dangjian.core.views.page_not_found"
+handler403 = "dangjian.core.views.permission_denied"

@@ -86,3 +86,18 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+def _reason(exception) -> str:
+    """The message of an Http404 / PermissionDenied when it is one of ours (Chinese), else ''."""
+    message = exception.args[0] if exception is not None and exception.args else ""
+    return message if isinstance(message, str) and any("\u4e00" <= ch <= "\u9fff" for ch in message) else ""
+
+
+def page_not_found(request, exception=None):
+    """404 in the site's layout, with the reason the view gave (e.g. “不在您的权限范围内”)."""
+    return render(request, "404.html", {"reason": _reason(exception), "request_path": request.path}, status=404)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": _reason(exception)}, status=403)

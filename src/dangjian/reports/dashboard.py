@@ -86,7 +86,7 @@ def _figure(m: Metric, values: dict, node: Node, period: Period) -> dict:
     """A figure as the charts and cards read it: value, display text, numerator/denominator, link."""
     value = values.get(m.key)
     out = {"key": m.key, "label": m.label, "unit": m.unit, "value": value, "display": format_value(m, value),
-           "is_rate": m.is_rate, "url": m.url(node, period), "help": m.help}
+           "is_rate": m.is_rate, "url": m.link(node, period), "help": m.help}
     if m.is_rate:
         num, den = metric(m.numerator), metric(m.denominator)
         out |= {"numerator": values.get(m.numerator), "denominator": values.get(m.denominator),
@@ -281,12 +281,12 @@ def _heat(node: Node | None, period: Period, key: str | None, now) -> dict | Non
             v = value(cells_v, g_path)
             g_node = Node(node.tree, g_path, g_code, g_name)
             cells.append({"code": g_code, "name": g_name, "short": _short(g_name, name), "value": v,
-                          "display": format_value(m, v), "level": _level(v, bounds), "url": m.url(g_node, period),
+                          "display": format_value(m, v), "level": _level(v, bounds), "url": m.link(g_node, period),
                           "drill": g_numchild > 0})  # fmt: skip
         v = value(rows_v, path)
         rows.append({"code": code, "name": name, "value": v, "display": format_value(m, v),
                      "level": _level(v, row_bounds),
-                     "url": m.url(Node(node.tree, path, code, name), period), "drill": numchild > 0, "cells": cells})
+                     "url": m.link(Node(node.tree, path, code, name), period), "drill": numchild > 0, "cells": cells})
     rows.sort(key=lambda r: (-(r["value"] or 0), r["code"]))
     return {"metric": key, "label": m.label, "unit": m.unit, "is_rate": m.is_rate, "rows": rows, "legend": legend,
             "parent": _node_json(node)}
@@ -447,7 +447,7 @@ def grid_map(user, node: Node, period: Period, key: str | None = None, *, now=No
     for (path, code, name, boundary), value in zip(grids, found, strict=True):
         features.append({"type": "Feature", "geometry": boundary, "properties": {
             "code": code, "name": name, "value": value, "display": format_value(m, value),
-            "level": _level(value, bounds), "url": m.url(Node("region", path, code, name), period)}})  # fmt: skip
+            "level": _level(value, bounds), "url": m.link(Node("region", path, code, name), period)}})  # fmt: skip
     return {"metric": key, "label": m.label, "unit": m.unit, "features": features, "legend": legend,
             "truncated": truncated}
 

@@ -326,7 +326,7 @@ def children_ranking(node: Node, period: Period, key: str, *, descending: bool =
                        "name": r["name"], "path": r["path"], "value": value,
                        "numerator": r["values"].get(m.numerator) if m.is_rate else None,
                        "denominator": r["values"].get(m.denominator) if m.is_rate else None,
-                       "url": m.url(r["node"], period)})  # fmt: skip
+                       "url": m.link(r["node"], period)})  # fmt: skip
     return ranked
 
 

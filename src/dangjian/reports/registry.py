@@ -31,9 +31,11 @@ on the node's own path. Adding figures to an app (see members/metrics.py, ticket
 
 import calendar
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db.models import F, Value
 from django.db.models.functions import Substr
@@ -296,6 +298,27 @@ class Metric:
         if self.is_rate and self.numerator in METRICS:
             return METRICS[self.numerator].url(node, period)
         return None
+
+    @property
+    def has_records(self) -> bool:
+        if self.records is not None:
+            return True
+        return self.is_rate and self.numerator in METRICS and METRICS[self.numerator].has_records
+
+    def link(self, node: Node, period: Period) -> str | None:
+        """A link to the list behind the figure through the view `report-records`, which redirects to `url`: a
+        format string instead of a reverse() and an urlencode() per figure, for the dashboards, which show thousands
+        of figures (heat-map cells, rankings, the grid map). None when there is no list."""
+        if not self.has_records:
+            return None
+        return f"{_records_base()}?metric={self.key}&code={quote(node.code)}&period={period.code}"
+
+
+@functools.cache
+def _records_base() -> str:
+    from django.urls import reverse
+
+    return reverse("report-records")
 
 
 TREES: dict[str, Tree] = {}

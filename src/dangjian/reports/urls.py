@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("tables/", views.stat_tables, name="report-tables"),
+    path("records/", views.records, name="report-records"),
 ]

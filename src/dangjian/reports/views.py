@@ -1,9 +1,9 @@
-"""Pages of the statistics: the yearly party statistics tables (党内统计) with their xlsx export. Thin: reads in
-queries and tables."""
+"""Pages of the statistics: the yearly party statistics tables (党内统计) with their xlsx export, and the click-through
+from a figure to the list of its records. Thin: reads in queries and tables."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from dangjian.core.audit import record_access
@@ -11,6 +11,7 @@ from dangjian.core.views import xlsx_response
 
 from . import tables
 from .queries import OutOfScope, may_see, resolve_node
+from .registry import Period, metric
 
 CRUMBS = [{"label": "统计分析"}]
 FIRST_YEAR = 1921
@@ -54,3 +55,20 @@ def stat_tables(request):
         "can_export": request.user.can("export") and may_see(request.user, node, "export"),
         "breadcrumbs": [*CRUMBS, {"label": "党内统计"}],
     })  # fmt: skip
+
+
+@login_required
+def records(request):
+    """?metric=KEY&code=NODE&period=2026-11 (what `Metric.link` writes): redirect to the list of the records behind
+    the figure of that node and period. 404 for an unknown metric, a node outside the user's scope, or a figure
+    without a list."""
+    try:
+        m = metric((request.GET.get("metric") or "").strip())
+        period = Period.parse(request.GET.get("period") or "")
+    except (KeyError, ValueError) as exc:
+        raise Http404(str(exc).strip("'\"")) from None
+    node = resolve_node(request.user, m.tree, (request.GET.get("code") or "").strip() or None)
+    url = m.url(node, period)
+    if url is None:
+        raise Http404(f"指标“{m.label}”没有对应的记录列表")
+    return redirect(url)
