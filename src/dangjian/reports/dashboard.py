@@ -272,12 +272,14 @@ def _heat(node: Node | None, period: Period, key: str | None, now) -> dict | Non
     for item in legend:
         if "upto" in item:
             item["label"] = format_value(m, item["upto"])
+    steplen = TREES[node.tree].steplen
+    under: dict[str, list] = {}
+    for g in grand:
+        under.setdefault(g[0][:-steplen], []).append(g)
     rows = []
     for path, _, code, name, numchild in kids:
         cells = []
-        for g_path, _, g_code, g_name, g_numchild in grand:
-            if not g_path.startswith(path):
-                continue
+        for g_path, _, g_code, g_name, g_numchild in under.get(path, ()):
             v = value(cells_v, g_path)
             g_node = Node(node.tree, g_path, g_code, g_name)
             cells.append({"code": g_code, "name": g_name, "short": _short(g_name, name), "value": v,

@@ -124,7 +124,10 @@ class Period:
     @property
     def code(self) -> str:
         """'2026', '2026-11' or '2026-11-05' (what `parse` reads)."""
-        return {"day": f"{self.start:%Y-%m-%d}", "month": f"{self.start:%Y-%m}", "year": f"{self.start:%Y}"}[self.kind]
+        s = self.start
+        if self.kind == "month":
+            return f"{s.year:04d}-{s.month:02d}"
+        return f"{s.year:04d}-{s.month:02d}-{s.day:02d}" if self.kind == "day" else f"{s.year:04d}"
 
     @property
     def label(self) -> str:
