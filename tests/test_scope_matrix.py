@@ -118,7 +118,8 @@ def all_route_names():
 def test_every_route_is_in_the_matrix():
     covered = (set(LOGIN_ONLY_PAGES) | set(LIST_APIS) | set(OBJECT_ROUTES) | set(IMPORT_ROUTES) | PUBLIC
                | set(TICKET_PAGES) | set(TICKET_OBJECT_ROUTES) | set(POST_ONLY) | set(CONFIGURE_OBJECT_ROUTES)
-               | set(BRANCH_OBJECT_ROUTES) | set(CHECKUP_OBJECT_ROUTES) | set(BRIEFING_OBJECT_ROUTES))
+               | set(BRANCH_OBJECT_ROUTES) | set(CHECKUP_OBJECT_ROUTES) | set(BRIEFING_OBJECT_ROUTES)
+               | {"report-records"})
     ignored_formats = {n for n in all_route_names() if n.endswith("-format") or n.endswith("-list-format")}
     missing = all_route_names() - covered - ignored_formats
     assert not missing, f"routes without a scope-matrix row: {sorted(missing)}"
@@ -369,3 +370,16 @@ def test_briefing_templates_inside_and_outside_scope(client, county, role):
         assert status == (200 if role in sees else 404), (role, code, status)
         status = client.post(reverse("briefing-template-delete", args=[t.pk])).status_code
         assert status == (302 if role in sees else 404), (role, code, status)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_figure_links_inside_and_outside_scope(client, county, role):
+    """A figure's link (/reports/records/) redirects to the records only for an organisation in the user's scope."""
+    client.force_login(county.users[role])
+    for org, roles in ((county.town_a_org, SEES_ORG_A), (county.town_b_org, SEES_ORG_B)):
+        response = client.get(reverse("report-records"), {"metric": "members.total", "code": org.code,
+                                                          "period": "2026-03"})
+        assert response.status_code == (302 if role in roles else 404), (role, org.code)
+        if role in roles:
+            assert response["Location"] == f"/members/?org={org.code}&party=true"

@@ -33,7 +33,9 @@ class Region(MP_Node):
     class Meta:
         verbose_name = verbose_name_plural = "行政区划"
         # LIKE 'prefix%' scope filters use this index on PostgreSQL (the unique index does not).
-        indexes = [models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"])]
+        indexes = [models.Index(fields=["path"], name="region_path_like", opclasses=["varchar_pattern_ops"]),
+                   # one level of the whole tree (the roots, the counties of a province) without reading every node
+                   models.Index(fields=["depth", "path"], name="region_depth_path")]
 
     def __str__(self):
         return self.name

@@ -99,8 +99,9 @@ def may_see(user, node: Node, action: str = "view") -> bool:
 
 
 def paired_node(user, node: Node) -> Node | None:
-    """The node of the other tree for the same place: a region → the topmost organisation located in it (the
-    township → its 党委); an organisation → the region it is located in. None when there is none in scope."""
+    """The node of the other tree for the same place: a region → the topmost organisation located in the region
+    itself (the township → its 党委), else the topmost one located below it; an organisation → the region it is
+    located in. None when there is none in scope."""
     other = "region" if node.tree == "org" else "org"
     if not node.path:
         return whole_tree(other) if user_scope(user, "view").unrestricted else None
@@ -110,8 +111,9 @@ def paired_node(user, node: Node) -> Node | None:
         region = getattr(obj, "region", None)
         found = node_for(region) if region is not None else None
     else:
-        obj = (o.get_model().objects.filter(region__path__startswith=node.path)
-               .order_by("depth", "path").first())  # fmt: skip
+        orgs = o.get_model().objects.order_by("depth", "path")
+        here = orgs.filter(region_id=node.pk) if node.pk else orgs.filter(region__path=node.path)
+        obj = here.first() or orgs.filter(region__path__startswith=node.path).first()
         found = node_for(obj) if obj is not None else None
     return found if found is not None and may_see(user, found) else None
 

@@ -230,7 +230,10 @@ class Assignment(models.Model):
         ordering = ["-dispatched_at", "-id"]
         indexes = [
             models.Index(fields=["dispatched_at"], name="assignment_dispatched"),
-            models.Index(fields=["region_path"], name="assignment_region_like", opclasses=["varchar_pattern_ops"]),
+            # LIKE 'prefix%' scope filters, and a subtree's dispatches of a period (the statistics of nodes below the
+            # snapshots' depth) without visiting the subtree's other years
+            models.Index(fields=["region_path", "dispatched_at"], name="assignment_region_dispatched",
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"]),
             models.Index(fields=["department_path"], name="assignment_dept_like",
                          opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status", "deadline"], name="assignment_status_deadline"),
