@@ -149,11 +149,14 @@
       return hbar(id, members.age, { color: T.line, keepZero: true });
     }
     const bands = members.pyramid.map((r) => r.band);
+    // the same scale on both sides, so the two halves compare (and the labels do not crowd one side)
+    const top = Math.max(0, ...members.pyramid.map((r) => Math.max(num(r.male.value), num(r.female.value))));
+    const side = top ? { min: -top, max: top } : {};
     c.setOption(base({
       legend: { top: 0, textStyle: { color: T.text, fontSize: fs(11) }, data: ["男", "女"], itemWidth: 10, itemHeight: 10 },
       grid: { left: 8, right: 8, top: 24, bottom: 4, containLabel: true },
       tooltip: Object.assign(base().tooltip, { trigger: "item", formatter: (p) => `${esc(p.name)} ${p.seriesName}：${esc(p.data.display)}` }),
-      xAxis: { type: "value", axisLabel: { color: T.muted, fontSize: fs(10), formatter: (v) => Math.abs(v) }, splitLine: { lineStyle: { color: T.split } } },
+      xAxis: Object.assign({ type: "value", splitNumber: 4, axisLabel: { color: T.muted, fontSize: fs(10), hideOverlap: true, formatter: (v) => Math.abs(v) }, splitLine: { lineStyle: { color: T.split } } }, side),
       yAxis: { type: "category", data: bands, axisTick: { show: false }, axisLine: { lineStyle: { color: T.axis } }, axisLabel: { color: T.text, fontSize: fs(11) } },
       series: [
         { name: "男", type: "bar", stack: "age", barMaxWidth: 14, itemStyle: { color: T.male },
