@@ -5,6 +5,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -50,8 +51,9 @@ class MeetingListView(ObjectListView):
 def meeting_detail(request, pk):
     meeting = get_object_or_404(Meeting.objects.restrict(request.user, "view").select_related("org", "chair"), pk=pk)
     rows = meeting.attendance.select_related("member").order_by("status", "member__name")
+    may_change = PartyOrg.objects.restrict(request.user, "change").filter(pk=meeting.org_id).exists()
     return render(request, "branchlife/meeting_detail.html", {
-        "title": meeting.topic, "meeting": meeting, "rows": rows,
+        "title": meeting.topic, "meeting": meeting, "rows": rows, "may_change": may_change,
         "counts": {label: rows.filter(status=value).count() for value, label in Attendance.Status.choices},
         "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")}, {"label": meeting.topic}],
     })  # fmt: skip
@@ -67,8 +69,10 @@ def meeting_add(request):
     org = orgs.filter(code=request.GET.get("org") or request.POST.get("org")).first() or orgs.first()
     members = list(Member.objects.filter(org_path__startswith=org.path).order_by("name"))
     error, data = None, request.POST
+    for m in members:
+        m.att = data.get(f"att_{m.pk}", "absent") if request.method == "POST" else "present"
     if request.method == "POST":
-        attendance = {m.pk: data.get(f"att_{m.pk}", "absent") for m in members}
+        attendance = {m.pk: m.att for m in members}
         chair = next((m for m in members if str(m.pk) == data.get("chair")), None)
         try:
             held_on = dt.date.fromisoformat(data.get("held_on") or "")
@@ -88,6 +92,61 @@ def meeting_add(request):
         "title": "登记会议", "orgs": orgs[:500], "org": org, "members": members, "error": error, "data": data,
         "kinds": Meeting.Kind.choices, "statuses": Attendance.Status.choices, "today": timezone.localdate(),
         "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")}, {"label": "登记会议"}],
+    }, status=400 if error else 200)  # fmt: skip
+
+
+NOT_RECORDED = ("", "未登记")  # the edit form's fourth choice: the member is left out of the meeting's attendance
+
+
+def _parse_day(value):
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@login_required
+def meeting_edit(request, pk):
+    """Correct a recorded meeting (services.do_update_meeting): date, topic, chair, minutes, vote, attendance.
+
+    Listed are the members the service accepts: those recorded for the meeting (even if they have moved since) and
+    the organisation's current members; a member left at 未登记 is not in the attendance."""
+    meeting = get_object_or_404(Meeting.objects.select_related("org", "chair"), pk=pk,
+                                org__in=PartyOrg.objects.restrict(request.user, "change"))
+    org = meeting.org
+    recorded = dict(meeting.attendance.values_list("member_id", "status"))
+    listed = Q(org_path__startswith=org.path) | Q(pk__in=list(recorded))  # what _check_meeting accepts
+    members = list(Member.objects.filter(listed).order_by("name"))
+    error = None
+    if request.method == "POST":
+        data = request.POST
+        for m in members:
+            m.att = data.get(f"att_{m.pk}", "")
+        chair = next((m for m in members if str(m.pk) == data.get("chair")), None)
+        try:
+            services.do_update_meeting(
+                actor=request.user, meeting=meeting, held_on=_parse_day(data.get("held_on")),
+                topic=data.get("topic"), chair=chair, minutes=data.get("minutes", ""),
+                attendance={m.pk: m.att for m in members if m.att},
+                vote_subject=(data.get("vote_subject") or "").strip())  # fmt: skip
+        except services.BranchLifeError as exc:
+            error = exc
+        else:
+            messages.success(request, "会议记录已更正")
+            return redirect("meeting-detail", meeting.pk)
+    else:
+        data = {"held_on": meeting.held_on.isoformat(), "topic": meeting.topic, "minutes": meeting.minutes,
+                "vote_subject": meeting.vote_subject, "chair": str(meeting.chair_id or "")}
+        for m in members:
+            m.att = recorded.get(m.pk, "")
+    for m in members:
+        m.moved = not m.org_path.startswith(org.path)
+    detail = reverse("meeting-detail", args=[meeting.pk])
+    return render(request, "branchlife/meeting_form.html", {
+        "title": "更正会议记录", "meeting": meeting, "org": org, "members": members, "error": error, "data": data,
+        "statuses": [*Attendance.Status.choices, NOT_RECORDED], "today": timezone.localdate(), "cancel_url": detail,
+        "breadcrumbs": [*CRUMBS, {"label": "会议记录", "url": reverse("meeting-list")},
+                        {"label": meeting.topic, "url": detail}, {"label": "更正"}],
     }, status=400 if error else 200)  # fmt: skip
 
 
