@@ -58,8 +58,8 @@ TICKET_PAGES = {
     "dashboard-ranking-export": COMMANDERS,  # export permission on the region (a branch secretary: its organisation)
 }
 CONFIGURE_OBJECT_ROUTES = ["ticket-category-edit", "calendar-day-delete", "recruitment-ruleset-edit"]
-BRANCH_OBJECT_ROUTES = ["meeting-detail", "member-transfer-issue", "member-contact-add", "member-mobile",
-                        "transfer-detail", "transfer-act", "recruitment-detail", "recruitment-step",
+BRANCH_OBJECT_ROUTES = ["meeting-detail", "meeting-edit", "member-transfer-issue", "member-contact-add",
+                        "member-mobile", "transfer-detail", "transfer-act", "recruitment-detail", "recruitment-step",
                         "recruitment-training", "recruitment-stop", "recruitment-document"]
 # Ticket a is reported in town A's grid and dispatched to the station BM001-01 (under BM001); ticket b is in town B.
 SEES_TICKET_A = REGION_VIEWERS | {"department_handler"}
@@ -266,6 +266,12 @@ def test_meetings_inside_and_outside_scope(client, county, role):
     sees_a = {"county_admin", "township_admin", "branch_secretary"}
     assert client.get(reverse("meeting-detail", args=[a.pk])).status_code == (200 if role in sees_a else 404)
     assert client.get(reverse("meeting-detail", args=[b.pk])).status_code == (200 if role == "county_admin" else 404)
+    # correcting a meeting: the roles that may change its organisation (here the same as those who see it);
+    # an empty correction is refused in scope (400, no date), unseen outside it (404)
+    for meeting, changes in ((a, sees_a), (b, {"county_admin"})):
+        url = reverse("meeting-edit", args=[meeting.pk])
+        assert client.get(url).status_code == (200 if role in changes else 404), (role, meeting.org.code)
+        assert client.post(url).status_code == (400 if role in changes else 404), (role, meeting.org.code)
 
 
 @pytest.mark.django_db
