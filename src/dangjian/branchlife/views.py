@@ -59,6 +59,18 @@ def meeting_detail(request, pk):
     })  # fmt: skip
 
 
+def _meeting_fields(data, members) -> dict:
+    """The meeting's own fields from the posted form, as the record and update services take them: the date is
+    None when blank or not a date (the service then says what is missing); the chair one of the listed members."""
+    try:
+        held_on = dt.date.fromisoformat(data.get("held_on") or "")
+    except ValueError:
+        held_on = None
+    return {"held_on": held_on, "topic": data.get("topic"), "minutes": data.get("minutes", ""),
+            "chair": next((m for m in members if str(m.pk) == data.get("chair")), None),
+            "vote_subject": (data.get("vote_subject") or "").strip()}
+
+
 @login_required
 def meeting_add(request):
     """Pick an organisation you may change, then record the meeting with one attendance choice per member."""
@@ -73,16 +85,9 @@ def meeting_add(request):
         m.att = data.get(f"att_{m.pk}", "absent") if request.method == "POST" else "present"
     if request.method == "POST":
         attendance = {m.pk: m.att for m in members}
-        chair = next((m for m in members if str(m.pk) == data.get("chair")), None)
         try:
-            held_on = dt.date.fromisoformat(data.get("held_on") or "")
-        except ValueError:
-            held_on = None
-        try:
-            meeting = services.do_record_meeting(
-                actor=request.user, org=org, kind=data.get("kind"), held_on=held_on, topic=data.get("topic"),
-                chair=chair, minutes=data.get("minutes", ""), attendance=attendance,
-                vote_subject=(data.get("vote_subject") or "").strip())  # fmt: skip
+            meeting = services.do_record_meeting(actor=request.user, org=org, kind=data.get("kind"),
+                                                 attendance=attendance, **_meeting_fields(data, members))
         except services.BranchLifeError as exc:
             error = exc
         else:
@@ -96,13 +101,6 @@ def meeting_add(request):
 
 
 NOT_RECORDED = ("", "未登记")  # the edit form's fourth choice: the member is left out of the meeting's attendance
-
-
-def _parse_day(value):
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 @login_required
@@ -122,13 +120,10 @@ def meeting_edit(request, pk):
         data = request.POST
         for m in members:
             m.att = data.get(f"att_{m.pk}", "")
-        chair = next((m for m in members if str(m.pk) == data.get("chair")), None)
         try:
-            services.do_update_meeting(
-                actor=request.user, meeting=meeting, held_on=_parse_day(data.get("held_on")),
-                topic=data.get("topic"), chair=chair, minutes=data.get("minutes", ""),
-                attendance={m.pk: m.att for m in members if m.att},
-                vote_subject=(data.get("vote_subject") or "").strip())  # fmt: skip
+            services.do_update_meeting(actor=request.user, meeting=meeting,
+                                       attendance={m.pk: m.att for m in members if m.att},
+                                       **_meeting_fields(data, members))
         except services.BranchLifeError as exc:
             error = exc
         else:
